@@ -1,0 +1,262 @@
+/* internal.h — structures shared by the files of relay/. No other module includes it
+ * (tests may). Field comments say which thread owns each field: [main] is the thread
+ * running the default GMainContext, [worker] the media worker the room is pinned to,
+ * [const] fixed after creation and readable anywhere. */
+#ifndef TB_RELAY_INTERNAL_H
+#define TB_RELAY_INTERNAL_H
+
+#include "relay/tb_relay.h"
+#include "relay/dtls.h"
+#include "relay/rtcp.h"
+#include "relay/rtp.h"
+#include "relay/rtxbuf.h"
+#include "relay/srtp.h"
+#include "common/tb_log.h"
+
+#include <agent.h>
+
+/* Largest RTP/RTCP packet we handle; browsers keep packets under ~1200 bytes. */
+#define TB_RELAY_MTU 1500
+
+/* ---- SDP (sdp.c): parsed descriptions, independent of any connection ---- */
+
+typedef enum {
+    TB_RELAY_DIR_SENDRECV = 0,
+    TB_RELAY_DIR_SENDONLY,
+    TB_RELAY_DIR_RECVONLY,
+    TB_RELAY_DIR_INACTIVE,
+} tb_relay__dir;
+
+/* One chosen codec of an m-line. */
+typedef struct tb_relay__codec {
+    int pt; /* -1: none usable */
+    char name[16]; /* "opus", "VP8", "H264", "VP9" (as in rtpmap) */
+    uint32_t clock_rate;
+    int channels;
+    char fmtp[256];
+    bool fb_nack, fb_pli, fb_fir, fb_remb;
+} tb_relay__codec;
+
+typedef struct tb_relay__mline {
+    int index;
+    char mid[32];
+    char media[16]; /* "audio", "video", "application", ... */
+    bool port_zero;  /* rejected in the SDP it came from */
+    tb_relay__dir dir;
+    tb_relay__codec codec;
+    int ext_mid;         /* extmap id of urn:ietf:params:rtp-hdrext:sdes:mid, 0 = none */
+    int ext_audio_level; /* RFC 6464, 0 = none */
+    uint32_t ssrc;       /* first media SSRC announced (not the RTX one), 0 = none */
+    char msid_stream[80];
+    char msid_track[80];
+    char reject[96]; /* why we reject it; "" = accepted */
+} tb_relay__mline;
+
+typedef struct tb_relay__desc {
+    char ufrag[257];
+    char pwd[257];
+    char fp_hash[16];
+    char fp_value[200];
+    char setup[16]; /* actpass / active / passive */
+    bool bundle;
+    bool rtcp_mux_all;
+    GArray *mlines;        /* of tb_relay__mline */
+    GPtrArray *candidates; /* "candidate:..." strings found in the SDP (owned) */
+} tb_relay__desc;
+
+/* Parses and validates an offer (is_offer) or answer. On error returns a negative code
+ * with a human reason in err (used as `bad_sdp` reason). The caller clears *out with
+ * tb_relay__desc_clear in every case. */
+int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *out, char *err,
+                        size_t errlen);
+void tb_relay__desc_clear(tb_relay__desc *d);
+
+/* What our side of an SDP says, for the writers. */
+typedef struct tb_relay__local {
+    const char *ufrag;
+    const char *pwd;
+    const char *fingerprint; /* "AB:CD..." sha-256 */
+    const char *setup;       /* "actpass", "active", "passive" */
+    const char *session_id;
+    unsigned version;
+    const char *cname;
+} tb_relay__local;
+
+/* Publish answer: accepts the m-lines with an empty `reject`, recvonly. (transfer full) */
+char *tb_relay__sdp_write_answer(const tb_relay__desc *offer, const tb_relay__local *local);
+
+/* One m-line of a subscribe offer. */
+typedef struct tb_relay__sub_mline {
+    char mid[16];
+    tb_relay_kind kind;
+    tb_relay_track *track; /* NULL: inactive */
+    uint32_t ssrc;         /* our SSRC on this m-line */
+    bool answered;         /* appeared in an applied answer */
+    bool rejected;         /* the client rejected it (port 0): never reused */
+} tb_relay__sub_mline;
+
+char *tb_relay__sdp_write_sub_offer(const tb_relay__sub_mline *lines, size_t n,
+                                    const tb_relay__local *local);
+
+/* ---- the relay and its workers ---- */
+
+typedef struct tb_relay__worker {
+    int index;                 /* [const] */
+    GThread *thread;           /* [const] */
+    GMainContext *ctx;         /* [const] owned */
+    GMainLoop *loop;           /* [const] owned */
+    int n_rooms;               /* [main] */
+} tb_relay__worker;
+
+struct tb_relay {
+    const tb_config_relay *cfg; /* [const] not owned */
+    tb_relay_dtls_cert *cert;   /* [const] owned ref */
+    char *fingerprint;          /* [const] "sha-256 AB:..." */
+    tb_relay__worker *workers;  /* [const] */
+    int n_workers;              /* [const] */
+    GMainContext *main_ctx;     /* [const] */
+    GPtrArray *pcs;             /* [main] open connections (refs), closed at destroy */
+};
+
+/* Runs fn(data) on the worker's thread; destroy(data) afterwards. Any thread. */
+void tb_relay__worker_post(tb_relay__worker *w, GSourceFunc fn, gpointer data,
+                           GDestroyNotify destroy);
+/* Runs fn(data) on the main thread. Any thread. */
+void tb_relay__main_post(tb_relay *relay, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
+
+struct tb_relay_room {
+    gint ref;
+    tb_relay *relay;          /* [const] not owned: the relay outlives rooms */
+    tb_relay__worker *worker; /* [const] */
+    char *name;               /* [const] */
+};
+
+tb_relay_room *tb_relay__room_ref(tb_relay_room *room);
+void tb_relay__room_unref(tb_relay_room *room);
+
+/* ---- tracks ---- */
+
+/* Per-track forwarding state, [worker] only. */
+typedef struct tb_relay__track_fwd {
+    tb_relay_pc *publisher;   /* weak: cleared when the publish connection closes */
+    GPtrArray *sinks;         /* of tb_relay__slot* (weak: a slot removes itself) */
+    tb_relay_rtxbuf *rtx;     /* owned; video only */
+    bool removed;
+    uint32_t in_ssrc;         /* learned from packets; 0 = none yet */
+    tb_relay_rtp_stats stats;
+    bool have_sr;             /* the publisher's last SR, to translate for subscribers */
+    uint64_t sr_ntp;
+    uint32_t sr_rtp;
+    int64_t sr_local_us;
+    int64_t last_pli_us;
+    bool pli_pending;
+    guint pli_timer;          /* GSource id on the worker context, 0 = none */
+    uint8_t fir_seq;
+} tb_relay__track_fwd;
+
+struct tb_relay_track {
+    gint ref;
+    char *id;           /* [const] */
+    char *owner;        /* [const] participant id */
+    char *label;        /* [const] camera / microphone / screen */
+    char *mid;          /* [const] mid on the publish connection */
+    tb_relay_kind kind; /* [const] */
+    tb_relay__codec codec; /* [const] */
+    uint32_t offer_ssrc;   /* [const] SSRC from the offer, 0 = unknown */
+    int ext_mid;           /* [const] */
+    tb_relay_room *room;   /* [const] not owned */
+    tb_relay__track_fwd fwd; /* [worker] */
+};
+
+tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
+                                       const tb_relay__mline *ml, const char *label,
+                                       size_t rtx_packets);
+
+/* ---- peer connections ---- */
+
+/* One m-line of a subscribe connection as the worker forwards it. [worker] */
+typedef struct tb_relay__slot {
+    tb_relay_pc *pc;        /* weak: the slot is owned by pc */
+    int index;
+    tb_relay_track *track;  /* ref, NULL = unbound */
+    tb_relay_rewriter rw;
+    uint32_t packets;
+    uint32_t octets;
+    bool need_keyframe;
+} tb_relay__slot;
+
+struct tb_relay_pc {
+    gint ref;
+    tb_relay_room *room;     /* [const] ref */
+    tb_relay_pc_role role;   /* [const] */
+    char *owner;             /* [const] */
+    char *tag;               /* [const] "room/owner/pub" for log lines */
+    char ufrag[16];          /* [const] our ICE credentials */
+    char pwd[40];            /* [const] */
+    char session_id[24];     /* [const] SDP o= session id */
+    uint32_t rtcp_ssrc;      /* [const] our SSRC for RTCP we originate */
+
+    /* [main] */
+    tb_relay_pc_events events;
+    void *user;
+    bool closed;
+    tb_relay_pc_state state;
+    bool have_remote;            /* a remote description was applied */
+    char remote_ufrag[257];
+    GPtrArray *early_candidates; /* strings, before the remote description */
+    unsigned sdp_version;
+    GPtrArray *tracks;           /* publish: tb_relay_track* refs */
+    GArray *lines;               /* subscribe: tb_relay__sub_mline, current wish */
+    GArray *offered;             /* subscribe: tb_relay__sub_mline, as last offered */
+    int revision;                /* subscribe: last offer's revision */
+    bool offer_outstanding;
+    bool dirty;                  /* lines changed since the last offer */
+
+    /* [worker] */
+    NiceAgent *agent;
+    guint stream_id;
+    bool ice_ready;
+    bool remote_set;
+    bool dtls_client;
+    tb_relay_dtls *dtls;
+    tb_relay_srtp *srtp;
+    GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
+    guint dtls_timer;
+    guint rtcp_timer;
+    tb_relay_pc_state wstate;
+    GPtrArray *wtracks;          /* publish: tracks (refs) */
+    int ext_mid;                 /* publish: extmap id of sdes:mid */
+    GPtrArray *slots;            /* subscribe: tb_relay__slot* owned */
+    tb_log_ratelimit rl;
+    uint8_t rx[TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER];
+    uint8_t tx[TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER];
+};
+
+tb_relay_pc *tb_relay__pc_ref(tb_relay_pc *pc);
+void tb_relay__pc_unref(tb_relay_pc *pc);
+
+/* transport.c, [worker]: ICE + DTLS + SRTP of one connection. */
+void tb_relay__transport_start(tb_relay_pc *pc);
+void tb_relay__transport_set_remote(tb_relay_pc *pc, const char *ufrag, const char *pwd,
+                                    const char *fp_hash, const char *fp_value, bool dtls_client);
+void tb_relay__transport_add_candidate(tb_relay_pc *pc, const char *candidate);
+void tb_relay__transport_stop(tb_relay_pc *pc);
+/* Protects and sends; buf has TB_RELAY_SRTP_MAX_TRAILER bytes of room. */
+void tb_relay__transport_send_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len);
+void tb_relay__transport_send_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len);
+/* Report a state / a local candidate ("" = gathering done) to the main thread. */
+void tb_relay__pc_post_state(tb_relay_pc *pc, tb_relay_pc_state st);
+void tb_relay__pc_post_candidate(tb_relay_pc *pc, const char *cand, const char *mid);
+
+/* forward.c, [worker]: media handling once SRTP is up. */
+void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len);
+void tb_relay__forward_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len);
+void tb_relay__forward_connected(tb_relay_pc *pc);
+void tb_relay__forward_request_keyframe(tb_relay_track *t);
+void tb_relay__forward_remove_track(tb_relay_track *t);
+void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *track,
+                                 uint32_t ssrc);
+void tb_relay__forward_stop_pc(tb_relay_pc *pc);
+gboolean tb_relay__forward_rtcp_tick(gpointer pc);
+
+#endif

@@ -1,0 +1,298 @@
+/* transport.c — one peer connection's transport on its media worker: a libnice agent
+ * (one stream, one component: BUNDLE + rtcp-mux), DTLS on top, then SRTP.
+ *
+ * Everything arrives on the one ICE component and is told apart by its first byte
+ * (RFC 7983). DTLS records that arrive before we know the peer's fingerprint (a browser
+ * may start the handshake before its answer reaches us) are kept, a few at most, and
+ * fed once the remote description is set. */
+#define TB_LOG_CAT "relay/transport"
+#include "relay/internal.h"
+#include "common/tb_error.h"
+
+#include <string.h>
+
+#define EARLY_DTLS_MAX 8
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
+{
+    tb_relay_pc *pc = data;
+    if (cand->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+        return;
+    gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
+    if (sdp && g_str_has_prefix(sdp, "a="))
+        tb_relay__pc_post_candidate(pc, sdp + 2, "0");
+    g_free(sdp);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
+{
+    tb_relay__pc_post_candidate(data, "", "0");
+}
+
+static void start_dtls_if_ready(tb_relay_pc *pc);
+
+static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id,
+                               guint state, gpointer data)
+{
+    tb_relay_pc *pc = data;
+    TB_LOG_DEBUG("[%s] ICE %s", pc->tag, nice_component_state_to_string(state));
+    if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
+        if (!pc->ice_ready) {
+            pc->ice_ready = true;
+            start_dtls_if_ready(pc);
+        }
+    } else if (state == NICE_COMPONENT_STATE_FAILED) {
+        TB_LOG_WARN("[%s] ICE failed", pc->tag);
+        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+    } else if (state == NICE_COMPONENT_STATE_CONNECTING && pc->wstate == TB_RELAY_PC_NEW) {
+        tb_relay__pc_post_state(pc, TB_RELAY_PC_CHECKING);
+    }
+}
+
+static void dtls_send(void *user, const uint8_t *buf, size_t len)
+{
+    tb_relay_pc *pc = user;
+    if (pc->agent)
+        nice_agent_send(pc->agent, pc->stream_id, 1, (guint)len, (const gchar *)buf);
+}
+
+static gboolean on_dtls_timer(gpointer data);
+
+static void arm_dtls_timer(tb_relay_pc *pc)
+{
+    if (pc->dtls_timer) {
+        GSource *s = g_main_context_find_source_by_id(pc->room->worker->ctx, pc->dtls_timer);
+        if (s)
+            g_source_destroy(s);
+        pc->dtls_timer = 0;
+    }
+    if (!pc->dtls || tb_relay_dtls_get_state(pc->dtls) != TB_RELAY_DTLS_HANDSHAKING)
+        return;
+    int ms = tb_relay_dtls_timeout_ms(pc->dtls);
+    if (ms < 0)
+        return;
+    GSource *s = g_timeout_source_new((guint)ms);
+    g_source_set_callback(s, on_dtls_timer, pc, NULL);
+    pc->dtls_timer = g_source_attach(s, pc->room->worker->ctx);
+    g_source_unref(s);
+}
+
+/* After every DTLS step: turn a finished handshake into SRTP, a failed one into FAILED. */
+static void after_dtls(tb_relay_pc *pc)
+{
+    tb_relay_dtls_state st = tb_relay_dtls_get_state(pc->dtls);
+    if (st == TB_RELAY_DTLS_CONNECTED && !pc->srtp) {
+        tb_relay_srtp_keys keys;
+        if (tb_relay_dtls_get_srtp_keys(pc->dtls, &keys) == TB_OK)
+            pc->srtp = tb_relay_srtp_create(&keys);
+        if (!pc->srtp) {
+            TB_LOG_WARN("[%s] SRTP setup failed", pc->tag);
+            tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+            return;
+        }
+        TB_LOG_INFO("[%s] connected (%s)", pc->tag,
+                    keys.profile == TB_RELAY_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
+                                                                  : "AES_CM_128_HMAC_SHA1_80");
+        tb_relay__pc_post_state(pc, TB_RELAY_PC_CONNECTED);
+        tb_relay__forward_connected(pc);
+    } else if (st == TB_RELAY_DTLS_FAILED) {
+        TB_LOG_WARN("[%s] DTLS handshake failed", pc->tag);
+        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+    } else if (st == TB_RELAY_DTLS_CLOSED) {
+        tb_relay__pc_post_state(pc, TB_RELAY_PC_CLOSED);
+    }
+    arm_dtls_timer(pc);
+}
+
+static gboolean on_dtls_timer(gpointer data)
+{
+    tb_relay_pc *pc = data;
+    pc->dtls_timer = 0;
+    if (pc->dtls) {
+        tb_relay_dtls_handle_timeout(pc->dtls);
+        after_dtls(pc);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void start_dtls_if_ready(tb_relay_pc *pc)
+{
+    if (!pc->ice_ready || !pc->dtls || tb_relay_dtls_get_state(pc->dtls) != TB_RELAY_DTLS_NEW)
+        return;
+    tb_relay_dtls_start(pc->dtls);
+    after_dtls(pc);
+}
+
+static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len,
+                    gchar *buf, gpointer data)
+{
+    tb_relay_pc *pc = data;
+    if (len == 0 || len > TB_RELAY_MTU)
+        return;
+    size_t n = len;
+    switch (tb_relay_pkt_classify((const uint8_t *)buf, len)) {
+    case TB_RELAY_PKT_DTLS:
+        if (!pc->dtls) {
+            if (pc->early_dtls->len < EARLY_DTLS_MAX)
+                g_ptr_array_add(pc->early_dtls, g_bytes_new(buf, len));
+            return;
+        }
+        if (tb_relay_dtls_get_state(pc->dtls) == TB_RELAY_DTLS_NEW)
+            tb_relay_dtls_start(pc->dtls); /* a server arms itself on the first record */
+        tb_relay_dtls_feed(pc->dtls, (const uint8_t *)buf, len);
+        after_dtls(pc);
+        return;
+    case TB_RELAY_PKT_RTP:
+        if (!pc->srtp)
+            return;
+        memcpy(pc->rx, buf, len);
+        if (tb_relay_srtp_unprotect_rtp(pc->srtp, pc->rx, &n) == TB_OK)
+            tb_relay__forward_rtp(pc, pc->rx, n);
+        return;
+    case TB_RELAY_PKT_RTCP:
+        if (!pc->srtp)
+            return;
+        memcpy(pc->rx, buf, len);
+        if (tb_relay_srtp_unprotect_rtcp(pc->srtp, pc->rx, &n) == TB_OK)
+            tb_relay__forward_rtcp(pc, pc->rx, n);
+        return;
+    default:
+        return; /* STUN is consumed by libnice before it reaches us */
+    }
+}
+
+void tb_relay__transport_start(tb_relay_pc *pc)
+{
+    const tb_config_relay *cfg = pc->room->relay->cfg;
+    GMainContext *ctx = pc->room->worker->ctx;
+    pc->early_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+    /* We offer on subscribe connections, so we control ICE there (RFC 8445 §6.1.1). */
+    g_object_set(pc->agent, "controlling-mode", pc->role == TB_RELAY_PC_SUBSCRIBE, "ice-tcp",
+                 FALSE, "upnp", FALSE, NULL);
+    for (int i = 0; i < cfg->n_ice_addresses; i++) {
+        NiceAddress a;
+        nice_address_init(&a);
+        if (nice_address_set_from_string(&a, cfg->ice_addresses[i]))
+            nice_agent_add_local_address(pc->agent, &a);
+    }
+    g_signal_connect(pc->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), pc);
+    g_signal_connect(pc->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), pc);
+    g_signal_connect(pc->agent, "component-state-changed", G_CALLBACK(on_component_state), pc);
+    pc->stream_id = nice_agent_add_stream(pc->agent, 1);
+    if (cfg->port_min > 0)
+        nice_agent_set_port_range(pc->agent, pc->stream_id, 1, (guint)cfg->port_min,
+                                  (guint)cfg->port_max);
+    nice_agent_set_local_credentials(pc->agent, pc->stream_id, pc->ufrag, pc->pwd);
+    nice_agent_attach_recv(pc->agent, pc->stream_id, 1, ctx, on_recv, pc);
+    if (!nice_agent_gather_candidates(pc->agent, pc->stream_id)) {
+        TB_LOG_ERR("[%s] ICE gathering failed to start (no usable address?)", pc->tag);
+        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+    }
+    pc->rtcp_timer = 0;
+    GSource *s = g_timeout_source_new(1000);
+    g_source_set_callback(s, tb_relay__forward_rtcp_tick, pc, NULL);
+    pc->rtcp_timer = g_source_attach(s, ctx);
+    g_source_unref(s);
+}
+
+void tb_relay__transport_set_remote(tb_relay_pc *pc, const char *ufrag, const char *pwd,
+                                    const char *fp_hash, const char *fp_value, bool dtls_client)
+{
+    if (!pc->agent || pc->remote_set)
+        return;
+    pc->remote_set = true;
+    pc->dtls_client = dtls_client;
+    nice_agent_set_remote_credentials(pc->agent, pc->stream_id, ufrag, pwd);
+    pc->dtls = tb_relay_dtls_create(pc->room->relay->cert, dtls_client,
+                                    pc->room->relay->cfg->prefer_gcm, dtls_send, pc);
+    if (!pc->dtls || tb_relay_dtls_set_remote_fingerprint(pc->dtls, fp_hash, fp_value) != TB_OK) {
+        TB_LOG_WARN("[%s] cannot use the peer's fingerprint (%s)", pc->tag, fp_hash);
+        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+        return;
+    }
+    if (dtls_client)
+        start_dtls_if_ready(pc);
+    for (guint i = 0; i < pc->early_dtls->len; i++) {
+        gsize n;
+        const uint8_t *b = g_bytes_get_data(g_ptr_array_index(pc->early_dtls, i), &n);
+        if (tb_relay_dtls_get_state(pc->dtls) == TB_RELAY_DTLS_NEW)
+            tb_relay_dtls_start(pc->dtls);
+        tb_relay_dtls_feed(pc->dtls, b, n);
+    }
+    g_ptr_array_set_size(pc->early_dtls, 0);
+    after_dtls(pc);
+}
+
+void tb_relay__transport_add_candidate(tb_relay_pc *pc, const char *candidate)
+{
+    if (!pc->agent)
+        return;
+    if (!*candidate) {
+        nice_agent_peer_candidate_gathering_done(pc->agent, pc->stream_id);
+        return;
+    }
+    /* Only UDP; TCP candidates (RFC 6544) are ignored like mDNS names we cannot resolve. */
+    if (strstr(candidate, " tcp ") || strstr(candidate, " TCP "))
+        return;
+    gchar *line = g_strdup_printf("a=%s", candidate);
+    NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(pc->agent, pc->stream_id, line);
+    g_free(line);
+    if (!c) {
+        TB_LOG_DEBUG("[%s] ignoring candidate we cannot use: %s", pc->tag, candidate);
+        return;
+    }
+    GSList *list = g_slist_append(NULL, c);
+    nice_agent_set_remote_candidates(pc->agent, pc->stream_id, 1, list);
+    g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+}
+
+void tb_relay__transport_stop(tb_relay_pc *pc)
+{
+    GMainContext *ctx = pc->room->worker->ctx;
+    guint ids[2] = {pc->dtls_timer, pc->rtcp_timer};
+    for (int i = 0; i < 2; i++) {
+        GSource *s = ids[i] ? g_main_context_find_source_by_id(ctx, ids[i]) : NULL;
+        if (s)
+            g_source_destroy(s);
+    }
+    pc->dtls_timer = pc->rtcp_timer = 0;
+    if (pc->dtls) {
+        tb_relay_dtls_close(pc->dtls);
+        tb_relay_dtls_destroy(pc->dtls);
+        pc->dtls = NULL;
+    }
+    if (pc->srtp) {
+        tb_relay_srtp_destroy(pc->srtp);
+        pc->srtp = NULL;
+    }
+    if (pc->agent) {
+        g_signal_handlers_disconnect_by_data(pc->agent, pc);
+        nice_agent_attach_recv(pc->agent, pc->stream_id, 1, ctx, NULL, NULL);
+        nice_agent_remove_stream(pc->agent, pc->stream_id);
+        g_object_unref(pc->agent);
+        pc->agent = NULL;
+    }
+    if (pc->early_dtls) {
+        g_ptr_array_unref(pc->early_dtls);
+        pc->early_dtls = NULL;
+    }
+}
+
+void tb_relay__transport_send_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
+{
+    if (!pc->srtp || !pc->agent)
+        return;
+    if (tb_relay_srtp_protect_rtp(pc->srtp, buf, &len, TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER))
+        return;
+    nice_agent_send(pc->agent, pc->stream_id, 1, (guint)len, (const gchar *)buf);
+}
+
+void tb_relay__transport_send_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len)
+{
+    if (!pc->srtp || !pc->agent)
+        return;
+    if (tb_relay_srtp_protect_rtcp(pc->srtp, buf, &len, TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER))
+        return;
+    nice_agent_send(pc->agent, pc->stream_id, 1, (guint)len, (const gchar *)buf);
+}

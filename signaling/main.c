@@ -1,0 +1,166 @@
+/* main.c — the `telebridge` command: git-style subcommands.
+ *
+ *   telebridge serve [options]   run the daemon (signaling, relay) on the config
+ *   telebridge help              list subcommands
+ *
+ * `serve` runs a GLib main loop on the main thread; SIGINT/SIGTERM end it through a
+ * GLib unix signal source, so shutdown happens outside any lws callback. */
+#define TB_LOG_CAT "main"
+#include "common/tb_config.h"
+#include "common/tb_error.h"
+#include "common/tb_log.h"
+#include "relay/tb_relay.h"
+#include "signaling/tb_sig.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef TB_SOURCE_DIR
+#define TB_SOURCE_DIR "."
+#endif
+
+typedef struct serve_ctx {
+    GMainLoop *loop;
+    tb_sig_server *sig;
+    int signals;
+} serve_ctx;
+
+static gboolean on_signal(gpointer data)
+{
+    serve_ctx *s = data;
+    if (s->signals++ == 0) {
+        TB_LOG_INFO("shutting down");
+        g_main_loop_quit(s->loop);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static char *default_config(void)
+{
+    if (g_file_test("configs/telebridge.ini", G_FILE_TEST_EXISTS))
+        return g_strdup("configs/telebridge.ini");
+    return g_build_filename(TB_SOURCE_DIR, "configs", "telebridge.ini", NULL);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    g_autofree char *config = NULL;
+    g_auto(GStrv) overrides = NULL;
+    g_autofree char *listen = NULL, *web_root = NULL, *log_level = NULL;
+    int port = -1;
+    GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+         "Configuration file (default configs/telebridge.ini)", "FILE"},
+        {"set", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
+         "Override a config key, e.g. -o server.port=9000 (repeatable)", "SECTION.KEY=VALUE"},
+        {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Same as -o server.listen=ADDR", "ADDR"},
+        {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Same as -o server.port=PORT", "PORT"},
+        {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Same as -o server.web_root=DIR", "DIR"},
+        {"log-level", 0, 0, G_OPTION_ARG_STRING, &log_level,
+         "Same as -o server.log_level=LEVEL (error, warn, info, debug)", "LEVEL"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *oc = g_option_context_new("- run the Telebridge server");
+    g_option_context_set_summary(oc, "Serves the web client and the signaling WebSocket, and "
+                                     "relays media between participants.\nEvery key of the "
+                                     "configuration file can be overridden with -o.");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *gerr = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &gerr)) {
+        fprintf(stderr, "telebridge serve: %s\n", gerr->message);
+        g_error_free(gerr);
+        g_option_context_free(oc);
+        return 2;
+    }
+    g_option_context_free(oc);
+
+    GPtrArray *ov = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; overrides && overrides[i]; i++)
+        g_ptr_array_add(ov, g_strdup(overrides[i]));
+    if (listen)
+        g_ptr_array_add(ov, g_strdup_printf("server.listen=%s", listen));
+    if (port >= 0)
+        g_ptr_array_add(ov, g_strdup_printf("server.port=%d", port));
+    if (web_root)
+        g_ptr_array_add(ov, g_strdup_printf("server.web_root=%s", web_root));
+    if (log_level)
+        g_ptr_array_add(ov, g_strdup_printf("server.log_level=%s", log_level));
+    g_ptr_array_add(ov, NULL);
+
+    if (!config)
+        config = default_config();
+    tb_config cfg;
+    char err[512];
+    if (tb_config_load(&cfg, config, (const char *const *)ov->pdata, err, sizeof err)) {
+        fprintf(stderr, "telebridge: %s\n", err);
+        tb_config_clear(&cfg);
+        g_ptr_array_unref(ov);
+        return 1;
+    }
+    g_ptr_array_unref(ov);
+    tb_log_level lvl;
+    if (tb_log_level_parse(cfg.server.log_level, &lvl) == TB_OK)
+        tb_log_set_level(lvl);
+
+    int rc = 1;
+    serve_ctx s = {0};
+    s.loop = g_main_loop_new(NULL, FALSE);
+    tb_relay *relay = tb_relay_create(&cfg.relay, err, sizeof err);
+    if (!relay) {
+        TB_LOG_ERR("relay: %s", err);
+        goto out;
+    }
+    s.sig = tb_sig_server_create(&cfg, relay, s.loop, err, sizeof err);
+    if (!s.sig) {
+        TB_LOG_ERR("%s", err);
+        tb_relay_destroy(relay);
+        goto out;
+    }
+    guint sig_int = g_unix_signal_add(SIGINT, on_signal, &s);
+    guint sig_term = g_unix_signal_add(SIGTERM, on_signal, &s);
+    int bound = tb_sig_server_port(s.sig);
+    g_autofree char *base = *cfg.server.public_url
+                                ? g_strdup(cfg.server.public_url)
+                                : g_strdup_printf("http://%s:%d", cfg.server.listen, bound);
+    TB_LOG_INFO("listening on %s:%d (config %s)", cfg.server.listen, bound, config);
+    printf("Telebridge is running. join link: %s/?room=%s\n", base, cfg.rooms.default_room);
+    fflush(stdout);
+    g_main_loop_run(s.loop);
+    g_source_remove(sig_int);
+    g_source_remove(sig_term);
+    tb_sig_server_destroy(s.sig);
+    tb_relay_destroy(relay);
+    rc = 0;
+out:
+    g_main_loop_unref(s.loop);
+    tb_config_clear(&cfg);
+    return rc;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: telebridge <command> [options]\n\n"
+               "Commands:\n"
+               "  serve    run the server (web client, signaling, media relay)\n"
+               "  help     show this help\n\n"
+               "Run 'telebridge <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "telebridge: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}
