@@ -111,6 +111,8 @@ typedef struct tb_relay_rtp_stats {
     int64_t last_transit;
     uint64_t last_sr_ntp;   /* middle 32 bits used for LSR */
     int64_t last_sr_recv_us;
+    /* Appended after the first draft (users go through _init): */
+    uint32_t bad_seq; /* RFC 3550 A.1: seq that confirms a big jump as a restart */
 } tb_relay_rtp_stats;
 
 void tb_relay_rtp_stats_init(tb_relay_rtp_stats *s, uint32_t ssrc, uint32_t clock_rate);

@@ -83,6 +83,12 @@ typedef struct tb_relay_rewriter {
     uint32_t last_out_ts;
     int64_t last_out_us;  /* monotonic time the last packet was sent */
     uint16_t max_in_seq;  /* highest input seq seen for the current source */
+    /* Added after the first draft of this header (appended, so existing users are
+     * unaffected; everything goes through _init): */
+    uint16_t first_in_seq; /* drop floor: first input seq of the current source, or
+                            * max_in_seq - 0x7FFF once the source is older than that */
+    uint32_t bad_seq;      /* RFC 3550 A.1: input seq that would confirm a backward jump
+                            * as a restart of the source; > 0xFFFF when none */
 } tb_relay_rewriter;
 
 void tb_relay_rewriter_init(tb_relay_rewriter *rw, uint32_t out_ssrc, uint32_t clock_rate);
@@ -94,7 +100,8 @@ int tb_relay_rewriter_map(tb_relay_rewriter *rw, uint32_t in_ssrc, uint16_t in_s
                           uint32_t in_ts, int64_t now_us, uint16_t *out_seq, uint32_t *out_ts);
 
 /* Maps an input seq of the current source without updating state (for NACK answers and
- * reverse lookups). Returns false if no current source. */
+ * reverse lookups). Returns false if no current source, or if out_seq was not produced
+ * from the current source (a packet of an earlier source, or not sent yet). */
 bool tb_relay_rewriter_out_to_in_seq(const tb_relay_rewriter *rw, uint16_t out_seq,
                                      uint16_t *in_seq);
 
