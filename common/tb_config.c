@@ -83,7 +83,8 @@ static int set_value(tb_config *cfg, const key_def *k, const char *value, const 
         return TB_OK;
     }
     case KEY_BOOL: {
-        g_autofree char *v = g_ascii_strdown(g_strstrip(g_strdup(value)), -1);
+        g_autofree char *raw = g_strstrip(g_strdup(value));
+        g_autofree char *v = g_ascii_strdown(raw, -1);
         if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
             *(bool *)field = true;
         else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
