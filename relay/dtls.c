@@ -599,23 +599,24 @@ int tb_relay_dtls_feed(tb_relay_dtls *d, const uint8_t *buf, size_t len)
 {
     if (!d || !buf)
         return TB_EINVAL;
-    switch (d->state) {
-    case TB_RELAY_DTLS_FAILED: return TB_ESTATE;
-    case TB_RELAY_DTLS_CLOSED: return TB_OK; /* late retransmissions and close_notify replies */
-    case TB_RELAY_DTLS_NEW:
-        /* The peer's ICE may see the pair connected before ours does. */
-        if (d->is_client)
-            return TB_ESTATE;
-        d->state = TB_RELAY_DTLS_HANDSHAKING;
-        break;
-    default: break;
-    }
+    if (d->state == TB_RELAY_DTLS_FAILED)
+        return TB_ESTATE;
+    if (d->state == TB_RELAY_DTLS_CLOSED)
+        return TB_OK; /* late retransmissions and the answer to our close_notify */
     /* Content types 20..63 are DTLS (RFC 7983 §7); the caller demultiplexes on the same
-     * range, so anything else here is garbage and never reaches OpenSSL. */
+     * range, so anything else is garbage. It is refused before OpenSSL sees it and
+     * leaves the connection as it was: TB_EINVAL without FAILED. */
     if (len < DTLS_RECORD_HEADER || len > DTLS_MAX_DATAGRAM || buf[0] < 20 || buf[0] > 63) {
         if (tb_log_ratelimit_ok(&d->rl))
             TB_LOG_WARN("dropped a %zu-byte datagram that is not DTLS", len);
         return TB_EINVAL;
+    }
+    if (d->state == TB_RELAY_DTLS_NEW) {
+        /* The peer's ICE may see the pair connected before ours does: a server answers
+         * an early ClientHello; a client has nothing to answer before its own hello. */
+        if (d->is_client)
+            return TB_ESTATE;
+        d->state = TB_RELAY_DTLS_HANDSHAKING;
     }
     ERR_clear_error();
     if (BIO_write(d->rbio, buf, (int)len) != (int)len)

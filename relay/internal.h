@@ -206,6 +206,7 @@ struct tb_relay_pc {
     GPtrArray *early_candidates; /* strings, before the remote description */
     unsigned sdp_version;
     GPtrArray *tracks;           /* publish: tb_relay_track* refs */
+    char **pub_mids;             /* publish: mids of the last offer */
     GArray *lines;               /* subscribe: tb_relay__sub_mline, current wish */
     GArray *offered;             /* subscribe: tb_relay__sub_mline, as last offered */
     int revision;                /* subscribe: last offer's revision */

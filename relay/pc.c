@@ -7,6 +7,7 @@
 #include "common/tb_error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- operations posted to the worker ---- */
@@ -177,6 +178,7 @@ void tb_relay__pc_unref(tb_relay_pc *pc)
     if (!pc || !g_atomic_int_dec_and_test(&pc->ref))
         return;
     g_ptr_array_unref(pc->early_candidates);
+    g_strfreev(pc->pub_mids);
     g_ptr_array_unref(pc->tracks);
     clear_lines(pc->lines);
     clear_lines(pc->offered);
@@ -261,18 +263,41 @@ void tb_relay__pc_post_candidate(tb_relay_pc *pc, const char *cand, const char *
 
 /* ---- remote description and candidates ---- */
 
+/* RFC 8839 §5.1: "candidate:" foundation component transport priority address port
+ * "typ" type ... The address may be an mDNS name (*.local) that we cannot resolve: it is
+ * accepted and ignored later, like TCP candidates. */
 static int check_candidate(const char *c, char *err, size_t errlen)
 {
     if (strlen(c) > 512 || !g_str_has_prefix(c, "candidate:")) {
         snprintf(err, errlen, "a candidate must start with 'candidate:' (at most 512 bytes)");
         return TB_EINVAL;
     }
-    gchar **f = g_strsplit(c + 10, " ", 16);
+    gchar **f = g_strsplit(c + 10, " ", 32);
     int n = (int)g_strv_length(f);
-    bool ok = n >= 8 && !strcmp(f[6], "typ");
+    const char *why = NULL;
+    if (n < 8 || strcmp(f[6], "typ"))
+        why = "expected 'foundation component transport priority address port typ type'";
+    else {
+        char *end;
+        long comp = strtol(f[1], &end, 10);
+        long port = 0;
+        if (*end || comp < 1 || comp > 256)
+            why = "component must be 1..256";
+        else if (g_ascii_strcasecmp(f[2], "udp") && g_ascii_strcasecmp(f[2], "tcp"))
+            why = "transport must be udp or tcp";
+        else if ((g_ascii_strtoull(f[3], &end, 10), *end) || !*f[3])
+            why = "priority must be a number";
+        else if (!g_hostname_is_ip_address(f[4]) && !g_str_has_suffix(f[4], ".local"))
+            why = "address must be an IP address or an mDNS .local name";
+        else if ((port = strtol(f[5], &end, 10), *end) || port < 0 || port > 65535)
+            why = "port must be 0..65535";
+        else if (strcmp(f[7], "host") && strcmp(f[7], "srflx") && strcmp(f[7], "prflx") &&
+                 strcmp(f[7], "relay"))
+            why = "type must be host, srflx, prflx or relay";
+    }
     g_strfreev(f);
-    if (!ok) {
-        snprintf(err, errlen, "candidate does not parse (RFC 8839 §5.1)");
+    if (why) {
+        snprintf(err, errlen, "candidate does not parse: %s", why);
         return TB_EINVAL;
     }
     return TB_OK;
@@ -285,12 +310,29 @@ static void post_candidate(tb_relay_pc *pc, const char *c)
     op_post(o);
 }
 
-int tb_relay_pc_add_remote_candidate(tb_relay_pc *pc, const char *candidate, char *err,
-                                     size_t errlen)
+/* Whether `mid` names an m-line of this connection's current description (with BUNDLE
+ * every candidate belongs to all of them, but the mid must still be one of ours). */
+static bool known_mid(tb_relay_pc *pc, const char *mid)
+{
+    if (pc->role == TB_RELAY_PC_PUBLISH)
+        return pc->pub_mids && g_strv_contains((const char *const *)pc->pub_mids, mid);
+    for (guint i = 0; pc->offered && i < pc->offered->len; i++)
+        if (!strcmp(g_array_index(pc->offered, tb_relay__sub_mline, i).mid, mid))
+            return true;
+    return false;
+}
+
+int tb_relay_pc_add_remote_candidate(tb_relay_pc *pc, const char *candidate, const char *mid,
+                                     char *err, size_t errlen)
 {
     const char *c = candidate ? candidate : "";
     if (*c && check_candidate(c, err, errlen))
         return TB_EINVAL;
+    bool described = pc->role == TB_RELAY_PC_PUBLISH ? pc->pub_mids != NULL : pc->offered != NULL;
+    if (mid && described && !known_mid(pc, mid)) {
+        snprintf(err, errlen, "sdpMid '%.32s' names no m-line of this connection", mid);
+        return TB_EINVAL;
+    }
     if (!pc->have_remote) {
         if (pc->early_candidates->len >= 64) {
             snprintf(err, errlen, "too many candidates before the description");
@@ -431,6 +473,10 @@ char *tb_relay_pc_publish_offer(tb_relay_pc *pc, const char *sdp, GPtrArray **ad
     }
     g_ptr_array_unref(pc->tracks);
     pc->tracks = now;
+    g_strfreev(pc->pub_mids);
+    pc->pub_mids = g_new0(char *, d.mlines->len + 1);
+    for (guint i = 0; i < d.mlines->len; i++)
+        pc->pub_mids[i] = g_strdup(g_array_index(d.mlines, tb_relay__mline, i).mid);
 
     op *o = op_new(pc, OP_TRACKS);
     o->tracks = g_ptr_array_ref(now);

@@ -282,6 +282,25 @@ static int parse_mline(const GstSDPMessage *msg, guint i, tb_relay__desc *d, cha
     return TB_OK;
 }
 
+static bool valid_fingerprint(const char *hash, const char *value)
+{
+    static const struct {
+        const char *name;
+        size_t bytes;
+    } hashes[] = {{"sha-1", 20}, {"sha-224", 28}, {"sha-256", 32}, {"sha-384", 48}, {"sha-512", 64}};
+    size_t want = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(hashes); i++)
+        if (!g_ascii_strcasecmp(hash, hashes[i].name))
+            want = hashes[i].bytes;
+    if (!want || strlen(value) != want * 3 - 1)
+        return false;
+    for (size_t i = 0; value[i]; i++) {
+        if (i % 3 == 2 ? value[i] != ':' : !g_ascii_isxdigit(value[i]))
+            return false;
+    }
+    return true;
+}
+
 int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *d, char *err,
                         size_t errlen)
 {
@@ -330,6 +349,9 @@ int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *d, char
         snprintf(err, errlen, "ICE credentials too short (RFC 8839 §5.4)");
     else if (!d->fp_hash[0] || !d->fp_value[0])
         snprintf(err, errlen, "no a=fingerprint: DTLS-SRTP requires one");
+    else if (!valid_fingerprint(d->fp_hash, d->fp_value))
+        snprintf(err, errlen, "a=fingerprint:%.16s is not a hash we know with a matching digest",
+                 d->fp_hash);
     else if (is_offer && d->setup[0] && strcmp(d->setup, "actpass") &&
              strcmp(d->setup, "active") && strcmp(d->setup, "passive"))
         snprintf(err, errlen, "a=setup:%s is not valid", d->setup);
@@ -343,6 +365,7 @@ out:
     return rc;
 }
 
+/* RFC 8122 §5: a known hash function and its digest as colon-separated hex pairs. */
 /* ---- writers ---- */
 
 static void add_transport_attrs(GstSDPMedia *m, const tb_relay__local *l, const char *mid)

@@ -92,10 +92,10 @@ tb_relay_pc_role tb_relay_pc_get_role(const tb_relay_pc *pc);
 tb_relay_pc_state tb_relay_pc_get_state(const tb_relay_pc *pc);
 
 /* Trickle ICE from the client: the "candidate:..." string ("" or NULL = end of
- * candidates). Queued until the remote description is known. Returns 0 or TB_EINVAL
- * with a reason in err. */
-int tb_relay_pc_add_remote_candidate(tb_relay_pc *pc, const char *candidate, char *err,
-                                     size_t errlen);
+ * candidates) and its sdpMid (NULL = not given). Queued until the remote description is
+ * known. Returns 0 or TB_EINVAL with a reason in err. */
+int tb_relay_pc_add_remote_candidate(tb_relay_pc *pc, const char *candidate, const char *mid,
+                                     char *err, size_t errlen);
 
 /* Publish: applies the client's offer and returns our answer (transfer full, g_free).
  * On success *added and *removed hold the tracks this offer added and the ones it

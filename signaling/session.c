@@ -175,8 +175,14 @@ void tb_sig_session_candidate(tb_sig_request *r)
                      "sub after an offer)", which);
         return;
     }
+    json_t *mid = json_object_get(r->msg, "sdpMid");
+    if (mid && !json_is_null(mid) && !json_is_string(mid)) {
+        tb_sig_error(r->conn, r->id, "bad_request", "field 'sdpMid' must be a string or null");
+        return;
+    }
     char err[256] = "";
-    if (tb_relay_pc_add_remote_candidate(pc, json_string_value(cv), err, sizeof err)) {
+    if (tb_relay_pc_add_remote_candidate(pc, json_string_value(cv), json_string_value(mid), err,
+                                         sizeof err)) {
         tb_sig_error(r->conn, r->id, "bad_candidate", "%s", err);
         return;
     }
