@@ -44,11 +44,11 @@
 #include <openssl/srtp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-/* Largest datagram OpenSSL may emit. Browsers use the same figure: it leaves room for
- * UDP/IPv6 and a TURN channel header inside the IPv6 minimum MTU of 1280. */
+/* Largest datagram OpenSSL may emit: with UDP/IPv6 (48 bytes) and a TURN channel header
+ * (4) it still fits the IPv6 minimum MTU of 1280, so no path fragments it. */
 #define DTLS_MTU 1200
 /* Largest datagram accepted: one record of 2^14 bytes plus expansion (RFC 6347 §4.1). */
 #define DTLS_MAX_DATAGRAM (16384 + 2048 + 13)
@@ -89,7 +89,6 @@ struct tb_relay_dtls {
     uint8_t remote_fp[EVP_MAX_MD_SIZE];
     unsigned remote_fp_len;
     tb_relay_srtp_keys keys; /* valid in CONNECTED */
-    uint64_t app_bytes_dropped;
     tb_log_ratelimit rl;
 };
 
@@ -136,14 +135,10 @@ static int outbio_write(BIO *b, const char *buf, int len)
 
 static long outbio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-    switch (cmd) {
-    case BIO_CTRL_FLUSH: return 1;
-    /* Queued datagrams count as sent: DTLS subtracts pending bytes from the room left in
-     * the datagram it is filling. */
-    case BIO_CTRL_WPENDING:
-    case BIO_CTRL_PENDING: return 0;
-    default: return 0;
-    }
+    /* Flush succeeds; everything else answers 0. That includes WPENDING: queued datagrams
+     * count as sent, since DTLS subtracts pending bytes from the room it has left in the
+     * datagram it is filling. */
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
 static int outbio_create(BIO *b)
@@ -507,10 +502,8 @@ static int read_records(tb_relay_dtls *d)
     uint8_t scratch[2048];
     for (;;) {
         int n = SSL_read(d->ssl, scratch, sizeof scratch);
-        if (n > 0) {
-            d->app_bytes_dropped += (uint64_t)n;
+        if (n > 0)
             continue;
-        }
         switch (SSL_get_error(d->ssl, n)) {
         case SSL_ERROR_WANT_READ:
         case SSL_ERROR_WANT_WRITE: return TB_OK;
