@@ -27,23 +27,34 @@ after(async () => {
   }
 });
 
-test('webrtcbin publishes VP8+Opus, a browser decodes its video and receives its audio',
-     { timeout: 120000 * SLOW }, async () => {
-  const room = 'interop-gst-to-browser';
-  const pub = new GstClient('gst-pub', daemon, ['--room', room, '--publish', '--timeout', String(100 * SLOW)]);
-  gst.push(pub);
-  const m = await pub.waitFor(/joined participant_id=(\S+)/, 'joined', 20000 * SLOW);
-  const pubId = m[1];
-  await pub.waitFor(/^published$/m, 'published (relay answered the offer)', 20000 * SLOW);
-  const b = await tb.openClient(daemon, room, 'Browser-sub');
-  await poll(`browser sees gst-pub (${pubId})`, async () =>
-    (await tb.participants(b)).some((p) => p.id === pubId && p.name === 'gst-pub'), { timeout: 5000 * SLOW });
-  await tb.waitMediaFrom(b, [pubId], { timeout: 30000 * SLOW });
-  const [, s2] = await tb.assertMediaGrowing(b, [pubId], 3000);
-  log(`browser stats for gst-pub: ${JSON.stringify(s2[pubId])}`);
-  await b.close();
-  await pub.stop();
-});
+// max-compat: every m-line with its own port, all in one BUNDLE group. max-bundle (what
+// webrtcbin applications normally use): m-lines after the first are offered with port 0
+// and a=bundle-only (RFC 8843 section 6), which the relay must not take for "rejected".
+for (const policy of ['max-compat', 'max-bundle']) {
+  test(`webrtcbin (bundle-policy ${policy}) publishes VP8+Opus, a browser decodes its video ` +
+       'and receives its audio', { timeout: 120000 * SLOW }, async () => {
+    const room = `interop-gst-to-browser-${policy}`;
+    const pub = new GstClient(`gst-pub-${policy}`, daemon, ['--room', room, '--publish', '--bundle-policy', policy,
+                                                             '--timeout', String(100 * SLOW)]);
+    gst.push(pub);
+    const m = await pub.waitFor(/joined participant_id=(\S+)/, 'joined', 20000 * SLOW);
+    const pubId = m[1];
+    await pub.waitFor(/^published$/m, 'published (relay answered the offer)', 20000 * SLOW);
+    const b = await tb.openClient(daemon, room, `Browser-sub-${policy}`);
+    try {
+      await poll(`browser sees gst-pub (${pubId})`, async () =>
+        (await tb.participants(b)).some((p) => p.id === pubId), { timeout: 5000 * SLOW });
+      await tb.waitMediaFrom(b, [pubId], { timeout: 30000 * SLOW }).catch((e) => {
+        throw new Error(`${e.message}\n--- webrtcbin publisher output:\n${pub.tail()}`);
+      });
+      const [, s2] = await tb.assertMediaGrowing(b, [pubId], 3000);
+      log(`browser stats for webrtcbin (${policy}): ${JSON.stringify(s2[pubId])}`);
+    } finally {
+      await b.close();
+      await pub.stop();
+    }
+  });
+}
 
 test('a browser publishes, webrtcbin decodes 60 VP8 frames from it',
      { timeout: 120000 * SLOW }, async () => {

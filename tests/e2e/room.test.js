@@ -62,7 +62,7 @@ test('three browsers join one room, one after another', { timeout: 120000 * SLOW
 test('each browser decodes video and receives audio from both others, still 5 s later',
      { timeout: 120000 * SLOW }, async (t) => {
   if (step < 1) return t.skip('needs the previous step');
-  await Promise.all(clients.map((c) => tb.waitMediaFrom(c, idsExcept(c))));
+  await allOk(clients.map((c) => tb.waitMediaFrom(c, idsExcept(c))));
   const metrics = {};
   for (const c of clients) {
     const ms = await joinToFirstFrame(c);
@@ -75,7 +75,7 @@ test('each browser decodes video and receives audio from both others, still 5 s 
     note: 'browsers joined one after another; the first ones wait for the later joiners, ' +
           'so the last joiner\'s figure is the one comparable to a join into a live room',
   });
-  const grown = await Promise.all(clients.map((c) => tb.assertMediaGrowing(c, idsExcept(c), 5000)));
+  const grown = await allOk(clients.map((c) => tb.assertMediaGrowing(c, idsExcept(c), 5000)));
   grown.forEach(([, s2], i) => log(`${clients[i].label} stats: ${JSON.stringify(s2)}`));
   await clients[0].page.screenshot({ path: outPath('room.png') });
   log(`screenshot: ${outPath('room.png')}`);
@@ -100,19 +100,56 @@ test('a participant who leaves disappears from the others within 2 s and its med
   step = 3;
 });
 
-test('the leaver rejoins and media flows again in all directions', { timeout: 90000 * SLOW },
-     async (t) => {
-  if (step < 3) return t.skip('needs the previous step');
-  const [, b] = clients;
-  await b.page.evaluate(({ room, name }) => { window.tb.join({ room, name }); },
-                        { room: ROOM, name: b.label });
+// Rejoin twice: as a person does (the "Rejoin" button of the left view, which restarts
+// the camera preview first), then through the test API tb.join() after another leave.
+async function leaveAgain(b) {
+  const gone = b.participantId;
+  await b.page.evaluate(() => { window.tb.leave(); });
+  await tb.waitState(b, 'left', { timeout: 5000 * SLOW });
+  for (const x of clients.filter((c) => c !== b)) {
+    await waitSeesExactly(x, idsExcept(x).filter((id) => id !== gone), 2000 * SLOW);
+  }
+}
+
+async function checkRejoined(b, how) {
   await tb.waitState(b, 'joined');
   b.participantId = await b.page.evaluate(() => window.tb.participantId);
-  log(`${b.label}: rejoined as ${b.participantId}`);
+  log(`${b.label}: rejoined (${how}) as ${b.participantId}`);
   for (const c of clients) await waitSeesExactly(c, idsExcept(c), 5000 * SLOW);
-  await Promise.all(clients.map((c) => tb.waitMediaFrom(c, idsExcept(c))));
-  await Promise.all(clients.map((c) => tb.assertMediaGrowing(c, idsExcept(c), 3000)));
+  await allOk(clients.map((c) => tb.waitMediaFrom(c, idsExcept(c))));
+  await allOk(clients.map((c) => tb.assertMediaGrowing(c, idsExcept(c), 3000)));
   const ms = await joinToFirstFrame(b);
-  console.log(`join_to_first_frame_ms=${ms} browser=${b.label} (rejoin into a live room)`);
-  writeMetrics('room_rejoin', { join_to_first_frame_ms: { [b.label]: ms } });
+  console.log(`join_to_first_frame_ms=${ms} browser=${b.label} (rejoin via ${how}, into a live room)`);
+  return ms;
+}
+
+// Like Promise.all, but waits for every promise and reports every failure.
+async function allOk(promises) {
+  const res = await Promise.allSettled(promises);
+  const errs = res.filter((r) => r.status === 'rejected').map((r) => r.reason.message || String(r.reason));
+  if (errs.length) throw new Error(`${errs.length} of ${res.length} failed:\n${errs.join('\n\n')}`);
+  return res.map((r) => r.value);
+}
+
+let rejoinMetrics = {};
+
+test('the leaver rejoins with the Rejoin button and media flows again in all directions',
+     { timeout: 90000 * SLOW }, async (t) => {
+  if (step < 3) return t.skip('needs the previous step');
+  const b = clients[1];
+  await b.page.click('#rejoin-btn');
+  rejoinMetrics.rejoin_button = await checkRejoined(b, 'the Rejoin button');
+  writeMetrics('room_rejoin', { join_to_first_frame_ms: rejoinMetrics });
+  step = 4;
+});
+
+test('after another leave, tb.join() rejoins and media flows again in all directions',
+     { timeout: 90000 * SLOW }, async (t) => {
+  if (step < 3) return t.skip('needs the leave step');
+  const b = clients[1];
+  if (step >= 4) await leaveAgain(b);
+  await b.page.evaluate(({ room, name }) => { window.tb.join({ room, name }); },
+                        { room: ROOM, name: b.label });
+  rejoinMetrics.tb_join = await checkRejoined(b, 'tb.join()');
+  writeMetrics('room_rejoin', { join_to_first_frame_ms: rejoinMetrics });
 });

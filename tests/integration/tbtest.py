@@ -185,24 +185,39 @@ class Conn:
         self.ws.send(text)
 
     def recv(self, timeout=None):
-        """Next message as a dict; raises Closed on a close frame, socket.timeout on silence."""
+        """Next message as a dict; raises Closed on a close frame, socket.timeout on silence.
+
+        Reads raw frames: websocket-client's recv_data_frame() answers a close frame before
+        returning it, and loses the close code when that write fails (BrokenPipe)."""
         self.ws.settimeout(timeout or self.timeout)
+        parts = []
         while True:
             try:
-                op, frame = self.ws.recv_data_frame(True)
+                frame = self.ws.recv_frame()
             except websocket.WebSocketConnectionClosedException:
                 raise Closed(self.close_code or 1006, "socket closed")
-            except ConnectionResetError:
-                raise Closed(1006, "connection reset")
+            except (ConnectionResetError, BrokenPipeError):
+                raise Closed(self.close_code or 1006, "connection reset")
+            op = frame.opcode
             if op == ABNF.OPCODE_CLOSE:
                 data = frame.data or b""
                 self.close_code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
-                reason = data[2:].decode("utf-8", "replace")
-                raise Closed(self.close_code, reason)
-            if op in (ABNF.OPCODE_PING, ABNF.OPCODE_PONG):
+                try:
+                    self.ws.send_close()
+                except Exception:  # noqa: BLE001 - the peer may be gone already
+                    pass
+                raise Closed(self.close_code, data[2:].decode("utf-8", "replace"))
+            if op == ABNF.OPCODE_PING:
+                try:
+                    self.ws.pong(frame.data)
+                except Exception:  # noqa: BLE001
+                    pass
                 continue
-            text = frame.data.decode("utf-8", "replace") if isinstance(frame.data, bytes) else frame.data
-            return json.loads(text)
+            if op == ABNF.OPCODE_PONG:
+                continue
+            parts.append(frame.data if isinstance(frame.data, bytes) else frame.data.encode())
+            if frame.fin:
+                return json.loads(b"".join(parts).decode("utf-8", "replace"))
 
     def wait_id(self, rid, timeout=None):
         deadline = time.monotonic() + (timeout or self.timeout)

@@ -46,6 +46,13 @@ from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
 
 VIDEO_PT = 96
 AUDIO_PT = 111
+# max-bundle is what webrtcbin users (and browsers) use; with it webrtcbin offers every
+# m-line after the first as port 0 + a=bundle-only (RFC 8843 section 6).
+BUNDLE_POLICIES = {
+    "max-bundle": GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE,
+    "max-compat": GstWebRTC.WebRTCBundlePolicy.MAX_COMPAT,
+    "balanced": GstWebRTC.WebRTCBundlePolicy.BALANCED,
+}
 
 
 def say(*parts):
@@ -103,6 +110,15 @@ def sdp_msid_by_mid(sdp_text):
         if mid and msid:
             out[mid.group(1)] = (msid.group(1), msid.group(2))
     return out
+
+
+def promise_error(promise):
+    """The error message of a finished webrtcbin promise, or None when it succeeded."""
+    reply = promise.get_reply()
+    if reply is None or not reply.has_field("error"):
+        return None
+    err = reply.get_value("error")
+    return getattr(err, "message", str(err))
 
 
 def sdp_from_text(text):
@@ -216,7 +232,7 @@ class Client:
         t.start()
 
     def send(self, msg):
-        debug(self.args, ">>", json.dumps(msg)[:300])
+        debug(self.args, ">>", json.dumps(msg))
         self.ws.send(json.dumps(msg))
 
     def request(self, type_, cb=None, **fields):
@@ -240,7 +256,7 @@ class Client:
         return False
 
     def on_message(self, text):
-        debug(self.args, "<<", text[:300])
+        debug(self.args, "<<", text)
         try:
             msg = json.loads(text)
         except ValueError:
@@ -281,7 +297,7 @@ class Client:
     # --- webrtcbin plumbing -------------------------------------------------------------
     def new_webrtcbin(self, name, pc):
         w = Gst.ElementFactory.make("webrtcbin", name)
-        w.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
+        w.set_property("bundle-policy", BUNDLE_POLICIES[self.args.bundle_policy])
         restrict_ice_to_loopback(w)
         self.pipe.add(w)
         w.connect("on-ice-candidate", self.on_local_candidate, pc)
@@ -328,7 +344,19 @@ class Client:
             self.finish(2, "relay's publish answer does not parse")
             return
         answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, msg)
-        self.pub.emit("set-remote-description", answer, Gst.Promise.new())
+
+        def remote_set(promise, _):
+            err = promise_error(promise)
+            if err:
+                GLib.idle_add(lambda: self.finish(1, "webrtcbin refused the relay's publish answer: %s"
+                                                  % err) and False)
+                return
+            GLib.idle_add(self.on_pub_answer_set)
+
+        self.pub.emit("set-remote-description", answer,
+                      Gst.Promise.new_with_change_func(remote_set, None))
+
+    def on_pub_answer_set(self):
         self.pub_remote_set = True
         self.flush_candidates("pub")
         say("published")
@@ -351,6 +379,11 @@ class Client:
         offer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.OFFER, sdpmsg)
 
         def remote_set(promise, _):
+            err = promise_error(promise)
+            if err:
+                GLib.idle_add(lambda: self.finish(1, "webrtcbin refused the relay's offer: %s" % err)
+                              and False)
+                return
             self.sub_remote_set = True
             GLib.idle_add(lambda: self.flush_candidates("sub") and False)
             self.sub.emit("create-answer", None,
@@ -365,6 +398,7 @@ class Client:
                 return
             self.sub.emit("set-local-description", answer, Gst.Promise.new())
             text = answer.sdp.as_text()
+            debug(self.args, "sub answer:\n" + text)
             GLib.idle_add(lambda: self.request("answer", None, revision=revision, sdp=text)
                           and False)
 
@@ -568,7 +602,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=30, help="seconds")
     ap.add_argument("--duration", type=float, default=0,
                     help="--publish alone: leave after this many seconds (0: at --timeout)")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--bundle-policy", choices=sorted(BUNDLE_POLICIES), default="max-bundle")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every signaling message")
     args = ap.parse_args()
     faulthandler.enable()
     Gst.init(None)

@@ -3,7 +3,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { REPO, outPath, log, poll } = require('./util.js');
+const { REPO, outPath, log, sleep } = require('./util.js');
 
 const PYTHON = process.env.TB_PYTHON || '/usr/bin/python3'; // Debian's, which has gi
 const SCRIPT = path.join(REPO, 'tests', 'interop', 'webrtcbin_client.py');
@@ -27,18 +27,21 @@ class GstClient {
     }));
   }
 
-  // Resolves with the match once the output matches `re`; rejects if the client exits.
+  // Resolves with the match once the output matches `re`; rejects at once if the client
+  // exits first, or after `timeout` ms.
   async waitFor(re, what, timeout) {
-    return poll(`${this.name}: ${what}`, () => {
+    const t0 = Date.now();
+    for (;;) {
       const m = this.output.match(re);
       if (m) return m;
       if (this.exitCode !== undefined) {
         throw new Error(`${this.name} exited (code ${this.exitCode}) before ${what}:\n${this.tail()}`);
       }
-      return false;
-    }, { timeout, interval: 100 }).catch((e) => {
-      throw new Error(`${e.message}\n--- ${this.name} output:\n${this.tail()}`);
-    });
+      if (Date.now() - t0 > timeout) {
+        throw new Error(`${this.name}: no ${what} within ${timeout} ms:\n${this.tail()}`);
+      }
+      await sleep(100);
+    }
   }
 
   tail(n = 30) { return this.output.split('\n').slice(-n).join('\n'); }
