@@ -366,15 +366,17 @@ static void stats_restart(tb_relay_rtp_stats *s, uint16_t seq)
 /* Arrival time in RTP clock units, modulo 2^32 like the timestamps it is compared with. */
 static uint32_t arrival_ticks(int64_t us, uint32_t clock_rate)
 {
-    uint64_t u = (uint64_t)us; /* two's complement wrap keeps differences right */
+    uint64_t u = us > 0 ? (uint64_t)us : 0; /* monotonic time: never negative in practice */
     return (uint32_t)((u / 1000000) * clock_rate + (u % 1000000) * clock_rate / 1000000);
 }
 
+/* RFC 3550 A.1 update_seq without the probation period: the source is known from
+ * signaling, so its first packet is trusted. */
 void tb_relay_rtp_stats_update(tb_relay_rtp_stats *s, uint16_t seq, uint32_t rtp_ts,
                                int64_t arrival_us)
 {
     uint32_t transit = arrival_ticks(arrival_us, s->clock_rate) - rtp_ts;
-    bool fresh = false;   /* start of a sequence: no previous transit to compare */
+    bool fresh = false; /* start of a sequence: no previous transit to compare */
     bool in_order = false;
     if (!s->started) {
         stats_restart(s, seq);

@@ -315,8 +315,8 @@ static int rewriter_place(tb_relay_rewriter *rw, uint16_t in_seq)
     return TB_EDECLINED;
 }
 
-int tb_relay_rewriter_map(tb_relay_rewriter *rw, uint32_t in_ssrc, uint16_t in_seq,
-                          uint32_t in_ts, int64_t now_us, uint16_t *out_seq, uint32_t *out_ts)
+int tb_relay_rewriter_map(tb_relay_rewriter *rw, uint32_t in_ssrc, uint16_t in_seq, uint32_t in_ts,
+                          int64_t now_us, uint16_t *out_seq, uint32_t *out_ts)
 {
     /* A packet whose SSRC is not the current source's is taken as a source switch: the
      * caller forwards only the source it assigned to this slot. */

@@ -33,8 +33,8 @@ struct tb_relay_rtxbuf {
 
 tb_relay_rtxbuf *tb_relay_rtxbuf_create(size_t n_slots, size_t slot_size)
 {
-    if (n_slots == 0 || n_slots > MAX_SLOTS || (n_slots & (n_slots - 1)) != 0 ||
-        slot_size == 0 || slot_size > SIZE_MAX / n_slots)
+    if (n_slots == 0 || n_slots > MAX_SLOTS || (n_slots & (n_slots - 1)) != 0 || slot_size == 0 ||
+        slot_size > SIZE_MAX / n_slots)
         return NULL;
     tb_relay_rtxbuf *b = calloc(1, sizeof(*b));
     if (b == NULL)
