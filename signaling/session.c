@@ -69,6 +69,11 @@ void tb_sig_session_join(tb_sig_request *r)
                      "field 'name': 1-64 characters, no control characters");
         return;
     }
+    json_t *a = json_object_get(r->msg, "audio"), *v = json_object_get(r->msg, "video");
+    if ((a && !json_is_boolean(a)) || (v && !json_is_boolean(v))) {
+        tb_sig_error(c, r->id, "bad_request", "fields 'audio' and 'video' must be booleans");
+        return;
+    }
     if (!cfg->rooms.allow_anonymous) {
         tb_sig_error(c, r->id, "forbidden", "anonymous joining is switched off on this server");
         return;
@@ -85,6 +90,8 @@ void tb_sig_session_join(tb_sig_request *r)
         json_array_append_new(others, tb_sig_participant_json(g_ptr_array_index(room->participants, i)));
     tb_sig_participant *p = tb_sig_room_add(room, c, clean);
     c->participant = p;
+    p->audio = !a || json_is_true(a);
+    p->video = !v || json_is_true(v);
     TB_LOG_INFO("[%s/%s] joined as '%s' from %s", room->name, p->id, p->name, c->peer);
     tb_sig_reply(c, rid(r),
                  json_pack("{s:s, s:s, s:o, s:[]}", "participant_id", p->id, "room", room->name,
