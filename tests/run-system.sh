@@ -79,11 +79,17 @@ for t in "$@"; do
     echo
     echo "=== $name (ports from $TB_PORT_BASE)"
     start=$(date +%s)
-    rcfile=$(mktemp)
-    { (cd "$here" && exec timeout -k 10 "$timeout_s" $cmd) 2>&1; echo $? >"$rcfile"; } |
-        tee "$logs/$name.log"
-    rc=$(cat "$rcfile")
-    rm -f "$rcfile"
+    # GNU timeout makes itself a process group leader: on a timeout the signal goes to the
+    # whole test (driver, browsers, daemon); afterwards any leftover of that group — and
+    # only of that group — is killed.
+    (cd "$here" && exec timeout -k 10 "$timeout_s" $cmd) >"$logs/$name.log" 2>&1 &
+    pid=$!
+    tail -n +1 -f --pid="$pid" "$logs/$name.log" &
+    tailpid=$!
+    wait "$pid"
+    rc=$?
+    wait "$tailpid"
+    kill -KILL "-$pid" 2>/dev/null
     secs=$(($(date +%s) - start))
     if [ "$rc" = 0 ]; then
         echo "=== PASS $name (${secs}s)"

@@ -11,6 +11,9 @@
 //   chromium_answer_sub.sdp Chromium's answer to relay_offer_sub.sdp
 // The offers are taken right after setLocalDescription, as the web client sends them
 // (trickle ICE: no candidates inside). Files use CRLF line ends, as on the wire.
+// webrtcbin_offer_av.sdp beside them is GStreamer 1.22 webrtcbin's publish offer
+// (bundle-policy max-bundle: the audio m-line has port 0 + a=bundle-only), printed by
+// `/usr/bin/python3 tests/interop/webrtcbin_client.py --selftest`.
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
