@@ -230,7 +230,10 @@ static int parse_mline(const GstSDPMessage *msg, guint i, tb_relay__desc *d, cha
     ml.index = (int)i;
     g_strlcpy(ml.media, gst_sdp_media_get_media(m) ? gst_sdp_media_get_media(m) : "",
               sizeof ml.media);
-    ml.port_zero = gst_sdp_media_get_port(m) == 0;
+    /* Port 0 rejects an m-line, except with a=bundle-only (RFC 8843 §6): a max-bundle
+     * offerer (webrtcbin, for one) marks every m-line but the first that way. */
+    ml.port_zero = gst_sdp_media_get_port(m) == 0 &&
+                   !gst_sdp_media_get_attribute_val(m, "bundle-only");
     ml.dir = read_dir(m);
     const char *mid = gst_sdp_media_get_attribute_val(m, "mid");
     if (!mid || !*mid || !copy_str(ml.mid, sizeof ml.mid, mid)) {
@@ -425,6 +428,11 @@ static GstSDPMessage *new_message(const tb_relay__local *l, const char *bundle)
         g_free(g);
     }
     gst_sdp_message_add_attribute(msg, "msid-semantic", " WMS *");
+    /* Also at session level (RFC 8122 §5 allows both): some clients look for it on
+     * rejected m-lines too. */
+    char fp[200];
+    snprintf(fp, sizeof fp, "sha-256 %s", l->fingerprint);
+    gst_sdp_message_add_attribute(msg, "fingerprint", fp);
     return msg;
 }
 

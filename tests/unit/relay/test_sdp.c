@@ -223,6 +223,23 @@ static void test_candidates_in_sdp(void)
     tb_relay__desc_clear(&d);
 }
 
+/* webrtcbin's max-bundle offer: m-lines after the first have port 0 and a=bundle-only
+ * (RFC 8843 §6) and must be accepted, not rejected. */
+static void test_bundle_only(void)
+{
+    g_autofree char *sdp = fixture("webrtcbin_offer_av.sdp");
+    tb_relay__desc d;
+    char err[256] = "";
+    g_assert_cmpint(tb_relay__sdp_parse(sdp, true, &d, err, sizeof err), ==, TB_OK);
+    g_assert_cmpuint(d.mlines->len, ==, 2);
+    for (guint i = 0; i < 2; i++)
+        g_assert_cmpstr(ml_at(&d, i)->reject, ==, "");
+    tb_relay__local l = local_params("passive");
+    g_autofree char *answer = tb_relay__sdp_write_answer(&d, &l);
+    g_assert_null(strstr(answer, " 0 UDP/TLS"));
+    tb_relay__desc_clear(&d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -232,5 +249,6 @@ int main(int argc, char **argv)
     g_test_add_func("/sdp/refusals", test_refusals);
     g_test_add_func("/sdp/partial-rejection", test_partial_rejection);
     g_test_add_func("/sdp/candidates-in-sdp", test_candidates_in_sdp);
+    g_test_add_func("/sdp/bundle-only", test_bundle_only);
     return g_test_run();
 }
