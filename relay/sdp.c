@@ -66,7 +66,7 @@ static bool rtpmap_for(const GstSDPMedia *m, int pt, char *name, size_t ncap, ui
 /* The value after "<pt> " of the first `key` attribute for pt (fmtp), or NULL. */
 static const char *pt_attr(const GstSDPMedia *m, const char *key, int pt)
 {
-    char prefix[8];
+    char prefix[16];
     snprintf(prefix, sizeof prefix, "%d ", pt);
     for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
         const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);
@@ -78,7 +78,7 @@ static const char *pt_attr(const GstSDPMedia *m, const char *key, int pt)
 
 static void read_feedback(const GstSDPMedia *m, tb_relay__codec *c)
 {
-    char p1[8], p2[8];
+    char p1[16], p2[16];
     snprintf(p1, sizeof p1, "%d ", c->pt);
     snprintf(p2, sizeof p2, "* ");
     for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
@@ -387,7 +387,7 @@ static void add_transport_attrs(GstSDPMedia *m, const tb_relay__local *l, const 
 
 static void add_codec(GstSDPMedia *m, const tb_relay__codec *c, bool video)
 {
-    char pt[8], buf[320];
+    char pt[16], buf[320];
     snprintf(pt, sizeof pt, "%d", c->pt);
     gst_sdp_media_add_format(m, pt);
     if (c->channels > 1)

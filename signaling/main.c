@@ -104,6 +104,7 @@ static int cmd_serve(int argc, char **argv)
         tb_log_set_level(lvl);
 
     int rc = 1;
+    g_autofree char *base = NULL;
     serve_ctx s = {0};
     s.loop = g_main_loop_new(NULL, FALSE);
     tb_relay *relay = tb_relay_create(&cfg.relay, err, sizeof err);
@@ -120,9 +121,8 @@ static int cmd_serve(int argc, char **argv)
     guint sig_int = g_unix_signal_add(SIGINT, on_signal, &s);
     guint sig_term = g_unix_signal_add(SIGTERM, on_signal, &s);
     int bound = tb_sig_server_port(s.sig);
-    g_autofree char *base = *cfg.server.public_url
-                                ? g_strdup(cfg.server.public_url)
-                                : g_strdup_printf("http://%s:%d", cfg.server.listen, bound);
+    base = *cfg.server.public_url ? g_strdup(cfg.server.public_url)
+                                  : g_strdup_printf("http://%s:%d", cfg.server.listen, bound);
     TB_LOG_INFO("listening on %s:%d (config %s)", cfg.server.listen, bound, config);
     printf("Telebridge is running. join link: %s/?room=%s\n", base, cfg.rooms.default_room);
     fflush(stdout);
