@@ -91,6 +91,12 @@ void tb_relay__forward_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len)
     tb_relay_rtcp_item item;
     tb_relay_rtcp_iter_init(&iter, buf, len);
     int rc;
+    if (pc->role == TB_RELAY_PC_PUBLISH)
+        for (guint i = 0; i < pc->wtracks->len; i++) {
+            tb_relay_track *t = g_ptr_array_index(pc->wtracks, i);
+            if (t->fwd.tap_rtcp && !t->fwd.muted)
+                tb_relay__tap_rtcp(t, buf, len);
+        }
     while ((rc = tb_relay_rtcp_iter_next(&iter, &item)) == 1) {
         if (pc->role == TB_RELAY_PC_PUBLISH)
             from_publisher(pc, &item);

@@ -112,6 +112,12 @@ void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
         return;
     int64_t now = tb_time_mono_us();
     tb_relay_rtp_stats_update(&t->fwd.stats, h.seq, h.timestamp, now);
+    if (t->fwd.muted)
+        return; /* moderation: stopped at the relay, for subscribers and recorder alike */
+    if (t->ext_audio_level)
+        tb_relay__speaker_on_packet(t, buf, &h);
+    if (t->fwd.tap_rtp)
+        tb_relay__tap_rtp(t, buf, len);
     if (t->fwd.rtx)
         tb_relay_rtxbuf_put(t->fwd.rtx, h.seq, buf, len, now);
     GPtrArray *sinks = t->fwd.sinks;
@@ -208,6 +214,8 @@ void tb_relay__forward_remove_track(tb_relay_track *t)
     if (t->fwd.removed)
         return;
     t->fwd.removed = true;
+    tb_relay__speaker_track_removed(t);
+    tb_relay__tap_clear(t);
     t->fwd.publisher = NULL;
     while (t->fwd.sinks->len) {
         tb_relay__slot *slot = g_ptr_array_index(t->fwd.sinks, t->fwd.sinks->len - 1);

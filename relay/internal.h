@@ -129,6 +129,18 @@ struct tb_relay_room {
     tb_relay *relay;          /* [const] not owned: the relay outlives rooms */
     tb_relay__worker *worker; /* [const] */
     char *name;               /* [const] */
+    /* [main] room events (speaker.c) */
+    tb_relay_room_events events;
+    void *events_user;
+    bool destroyed;
+    /* [worker] active-speaker detection (speaker.c) */
+    GPtrArray *audio_tracks;  /* tb_relay_track* refs with an audio-level extension */
+    guint speaker_timer;
+    tb_relay_track *speaker;  /* ref, current active speaker's track, NULL = none */
+    tb_relay_track *candidate;/* ref, loudest in the last interval, for hysteresis */
+    int candidate_runs;
+    /* [worker] recording tap socket (tap.c), created on first use */
+    GSocket *tap_socket;
 };
 
 tb_relay_room *tb_relay__room_ref(tb_relay_room *room);
@@ -152,6 +164,11 @@ typedef struct tb_relay__track_fwd {
     bool pli_pending;
     guint pli_timer;          /* GSource id on the worker context, 0 = none */
     uint8_t fir_seq;
+    bool muted;               /* a moderator stopped this track: nothing is forwarded */
+    uint32_t level_sum;       /* speaker.c: sum of (127 - dBov) in the current interval */
+    uint32_t level_count;
+    GSocketAddress *tap_rtp;  /* tap.c: where plain RTP goes, NULL = not recorded */
+    GSocketAddress *tap_rtcp; /* tap.c: where the publisher's plain RTCP goes */
 } tb_relay__track_fwd;
 
 struct tb_relay_track {
@@ -164,6 +181,7 @@ struct tb_relay_track {
     tb_relay__codec codec; /* [const] */
     uint32_t offer_ssrc;   /* [const] SSRC from the offer, 0 = unknown */
     int ext_mid;           /* [const] */
+    int ext_audio_level;   /* [const] RFC 6464 extmap id, 0 = none */
     tb_relay_room *room;   /* [const] not owned */
     tb_relay__track_fwd fwd; /* [worker] */
 };
@@ -259,5 +277,15 @@ void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *tra
                                  uint32_t ssrc);
 void tb_relay__forward_stop_pc(tb_relay_pc *pc);
 gboolean tb_relay__forward_rtcp_tick(gpointer pc);
+
+/* speaker.c, [worker]: RFC 6464 levels → the room's active speaker. */
+void tb_relay__speaker_on_packet(tb_relay_track *t, const uint8_t *buf, const tb_relay_rtp_header *h);
+void tb_relay__speaker_track_added(tb_relay_track *t);
+void tb_relay__speaker_track_removed(tb_relay_track *t);
+
+/* tap.c, [worker]: plain copies of a recorded track's packets to the recorder. */
+void tb_relay__tap_rtp(tb_relay_track *t, const uint8_t *buf, size_t len);
+void tb_relay__tap_rtcp(tb_relay_track *t, const uint8_t *buf, size_t len);
+void tb_relay__tap_clear(tb_relay_track *t);
 
 #endif

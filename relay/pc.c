@@ -68,6 +68,8 @@ static void apply_tracks(tb_relay_pc *pc, GPtrArray *tracks)
     g_ptr_array_set_size(pc->wtracks, 0);
     for (guint j = 0; j < tracks->len; j++) {
         tb_relay_track *t = g_ptr_array_index(tracks, j);
+        if (!t->fwd.publisher)
+            tb_relay__speaker_track_added(t);
         t->fwd.publisher = pc;
         g_ptr_array_add(pc->wtracks, tb_relay_track_ref(t));
     }

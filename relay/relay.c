@@ -125,6 +125,7 @@ tb_relay_room *tb_relay_room_create(tb_relay *relay, const char *name)
             best = &relay->workers[i];
     best->n_rooms++;
     room->worker = best;
+    room->audio_tracks = g_ptr_array_new_with_free_func((GDestroyNotify)tb_relay_track_unref);
     TB_LOG_INFO("[%s] room on media worker %d", name, best->index);
     return room;
 }
@@ -138,17 +139,47 @@ tb_relay_room *tb_relay__room_ref(tb_relay_room *room)
 void tb_relay__room_unref(tb_relay_room *room)
 {
     if (room && g_atomic_int_dec_and_test(&room->ref)) {
+        /* The last reference goes on the worker (after room_stop) or at relay exit. */
+        g_ptr_array_unref(room->audio_tracks);
+        if (room->speaker)
+            tb_relay_track_unref(room->speaker);
+        if (room->candidate)
+            tb_relay_track_unref(room->candidate);
+        g_clear_object(&room->tap_socket);
         g_free(room->name);
         g_free(room);
     }
+}
+
+static gboolean room_stop(gpointer data)
+{
+    tb_relay_room *room = data;
+    if (room->speaker_timer) {
+        GSource *s = g_main_context_find_source_by_id(room->worker->ctx, room->speaker_timer);
+        if (s)
+            g_source_destroy(s);
+        room->speaker_timer = 0;
+    }
+    g_ptr_array_set_size(room->audio_tracks, 0);
+    return G_SOURCE_REMOVE;
+}
+
+void tb_relay_room_set_events(tb_relay_room *room, const tb_relay_room_events *events, void *user)
+{
+    room->events = *events;
+    room->events_user = user;
 }
 
 void tb_relay_room_destroy(tb_relay_room *room)
 {
     if (!room)
         return;
-    /* Connections hold their own references; the room's worker slot is freed here. */
+    /* Connections hold their own references; the room's worker slot is freed here and
+     * its worker-side timers stop on the worker. */
     room->worker->n_rooms--;
+    room->destroyed = true;
+    tb_relay__worker_post(room->worker, room_stop, tb_relay__room_ref(room),
+                          (GDestroyNotify)tb_relay__room_unref);
     tb_relay__room_unref(room);
 }
 
@@ -168,6 +199,7 @@ tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
     t->codec = ml->codec;
     t->offer_ssrc = ml->ssrc;
     t->ext_mid = ml->ext_mid;
+    t->ext_audio_level = ml->ext_audio_level;
     t->room = room;
     t->fwd.sinks = g_ptr_array_new();
     /* Audio is not retransmitted (Opus has in-band FEC; browsers don't NACK audio). */
@@ -187,6 +219,8 @@ void tb_relay_track_unref(tb_relay_track *t)
     if (!t || !g_atomic_int_dec_and_test(&t->ref))
         return;
     g_ptr_array_unref(t->fwd.sinks);
+    g_clear_object(&t->fwd.tap_rtp);
+    g_clear_object(&t->fwd.tap_rtcp);
     if (t->fwd.rtx)
         tb_relay_rtxbuf_destroy(t->fwd.rtx);
     g_free(t->id);

@@ -58,6 +58,15 @@ tb_relay_room *tb_relay_room_create(tb_relay *relay, const char *name);
 /* Closes the room's connections' forwarding and drops the caller's reference. */
 void tb_relay_room_destroy(tb_relay_room *room);
 
+/* Room events, delivered on the main thread until tb_relay_room_destroy. */
+typedef struct tb_relay_room_events {
+    /* The active speaker changed: the participant id of the loudest publisher by its
+     * RFC 6464 audio levels ("" when nobody has spoken for a while). */
+    void (*active_speaker)(void *user, tb_relay_room *room, const char *owner);
+} tb_relay_room_events;
+
+void tb_relay_room_set_events(tb_relay_room *room, const tb_relay_room_events *events, void *user);
+
 /* ---- tracks (immutable; any thread may read them) ---- */
 
 tb_relay_track *tb_relay_track_ref(tb_relay_track *t);
@@ -119,5 +128,19 @@ int tb_relay_pc_subscribe_answer(tb_relay_pc *pc, int revision, const char *sdp,
 
 /* Asks the publisher of `track` for a keyframe (merged and throttled). */
 void tb_relay_track_request_keyframe(tb_relay_room *room, tb_relay_track *track);
+
+/* Moderation: stops (muted) or resumes forwarding `track` to every subscriber and to the
+ * recorder, enforced on the relay whatever the publisher sends. Video resumes at the
+ * next keyframe, which is requested. */
+void tb_relay_track_set_muted(tb_relay_room *room, tb_relay_track *track, bool muted);
+
+/* Recording tap: from now on every RTP packet of `track` is also sent, decrypted and
+ * unmodified (publisher's SSRC, sequence numbers and timestamps), as one UDP datagram to
+ * 127.0.0.1:rtp_port, and the publisher's RTCP (decrypted compound packets, for its
+ * sender reports' NTP↔RTP mapping) to rtcp_port (0 = none). A keyframe is requested so
+ * that video files start decodable. Ports must be on this machine's loopback. */
+void tb_relay_track_tap_start(tb_relay_room *room, tb_relay_track *track, int rtp_port,
+                              int rtcp_port);
+void tb_relay_track_tap_stop(tb_relay_room *room, tb_relay_track *track);
 
 #endif

@@ -1,0 +1,129 @@
+/* tap.c — the recording tap: plain copies of a recorded track's packets, sent over UDP
+ * on loopback to the session's recorder process, on the media worker.
+ *
+ * The recorder gets exactly what the publisher sent (after SRTP), so it can depacketize
+ * and mux without transcoding, and the publisher's RTCP for its NTP↔RTP mapping. One
+ * non-blocking socket per room; a send that fails (recorder gone, buffer full) is
+ * dropped: a recording problem never slows or stops the call. */
+#define TB_LOG_CAT "relay/tap"
+#include "relay/internal.h"
+
+#include <gio/gio.h>
+
+static GSocket *tap_socket(tb_relay_room *room)
+{
+    if (!room->tap_socket) {
+        room->tap_socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                        G_SOCKET_PROTOCOL_UDP, NULL);
+        if (room->tap_socket)
+            g_socket_set_blocking(room->tap_socket, FALSE);
+    }
+    return room->tap_socket;
+}
+
+void tb_relay__tap_rtp(tb_relay_track *t, const uint8_t *buf, size_t len)
+{
+    GSocket *s = tap_socket(t->room);
+    if (s)
+        g_socket_send_to(s, t->fwd.tap_rtp, (const gchar *)buf, len, NULL, NULL);
+}
+
+void tb_relay__tap_rtcp(tb_relay_track *t, const uint8_t *buf, size_t len)
+{
+    GSocket *s = tap_socket(t->room);
+    if (s && t->fwd.tap_rtcp)
+        g_socket_send_to(s, t->fwd.tap_rtcp, (const gchar *)buf, len, NULL, NULL);
+}
+
+void tb_relay__tap_clear(tb_relay_track *t)
+{
+    g_clear_object(&t->fwd.tap_rtp);
+    g_clear_object(&t->fwd.tap_rtcp);
+}
+
+/* ---- main-thread API: posted to the worker ---- */
+
+typedef struct track_op {
+    tb_relay_track *track; /* ref */
+    int a, b;
+} track_op;
+
+static void track_op_free(gpointer data)
+{
+    track_op *o = data;
+    tb_relay_track_unref(o->track);
+    g_free(o);
+}
+
+static void post(tb_relay_room *room, tb_relay_track *t, GSourceFunc fn, int a, int b)
+{
+    track_op *o = g_new0(track_op, 1);
+    o->track = tb_relay_track_ref(t);
+    o->a = a;
+    o->b = b;
+    tb_relay__worker_post(room->worker, fn, o, track_op_free);
+}
+
+static GSocketAddress *loopback(int port)
+{
+    if (port <= 0 || port > 65535)
+        return NULL;
+    GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    GSocketAddress *a = g_inet_socket_address_new(lo, (guint16)port);
+    g_object_unref(lo);
+    return a;
+}
+
+static gboolean tap_start_run(gpointer data)
+{
+    track_op *o = data;
+    tb_relay_track *t = o->track;
+    if (t->fwd.removed)
+        return G_SOURCE_REMOVE;
+    tb_relay__tap_clear(t);
+    t->fwd.tap_rtp = loopback(o->a);
+    t->fwd.tap_rtcp = loopback(o->b);
+    TB_LOG_INFO("[%s/%s] tap of %s track %s to 127.0.0.1:%d", t->room->name, t->owner,
+                t->kind == TB_RELAY_KIND_AUDIO ? "audio" : "video", t->id, o->a);
+    tb_relay__forward_request_keyframe(t);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean tap_stop_run(gpointer data)
+{
+    tb_relay__tap_clear(((track_op *)data)->track);
+    return G_SOURCE_REMOVE;
+}
+
+void tb_relay_track_tap_start(tb_relay_room *room, tb_relay_track *track, int rtp_port,
+                              int rtcp_port)
+{
+    post(room, track, tap_start_run, rtp_port, rtcp_port);
+}
+
+void tb_relay_track_tap_stop(tb_relay_room *room, tb_relay_track *track)
+{
+    post(room, track, tap_stop_run, 0, 0);
+}
+
+static gboolean mute_run(gpointer data)
+{
+    track_op *o = data;
+    tb_relay_track *t = o->track;
+    bool muted = o->a != 0;
+    if (t->fwd.removed || t->fwd.muted == muted)
+        return G_SOURCE_REMOVE;
+    t->fwd.muted = muted;
+    if (!muted && t->kind == TB_RELAY_KIND_VIDEO) {
+        /* Subscribers' decoders resume at a keyframe, not mid-GOP. */
+        for (guint i = 0; i < t->fwd.sinks->len; i++)
+            ((tb_relay__slot *)g_ptr_array_index(t->fwd.sinks, i))->need_keyframe = true;
+        tb_relay__forward_request_keyframe(t);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+void tb_relay_track_set_muted(tb_relay_room *room, tb_relay_track *track, bool muted)
+{
+    post(room, track, mute_run, muted ? 1 : 0, 0);
+}
