@@ -1,0 +1,68 @@
+/* tb_rec_catalog.h — the catalog: an embedded SQLite database (var/telebridge.db) of
+ * meeting sessions, who attended, what moderators did, the chat, and (recorder) the
+ * recordings and compositions made of sessions.
+ *
+ * A "session" is one meeting in a room: it begins when the first participant joins an
+ * empty room and ends when the last one leaves (or the daemon stops). Rows are never
+ * changed behind a caller's back; the database is opened in WAL mode with a busy timeout
+ * so that the daemon and `telebridge-recorder` processes can share it.
+ *
+ * Threads: a tb_rec_catalog handle is used by one thread at a time (in the daemon: the
+ * main thread). Every function returns 0 or a negative TB_E* code; failures are logged,
+ * and a failing catalog never stops a call. */
+#ifndef TB_REC_CATALOG_H
+#define TB_REC_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tb_rec_catalog tb_rec_catalog;
+
+/* Opens (creating, migrating) the catalog at `path`. NULL with err filled on failure. */
+tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen);
+void tb_rec_catalog_close(tb_rec_catalog *cat);
+/* The raw SQLite handle (transfer none), for modules that add their own tables through
+ * tb_rec_catalog_migrate. */
+struct sqlite3 *tb_rec_catalog_db(tb_rec_catalog *cat);
+
+/* Runs `sql` once per database, under a name (e.g. "recordings-v1"): migrations are
+ * recorded in a table and skipped when already applied. */
+int tb_rec_catalog_migrate(tb_rec_catalog *cat, const char *name, const char *sql);
+
+/* Wall-clock microseconds since the epoch, the catalog's time unit. */
+int64_t tb_rec_catalog_now_us(void);
+
+/* ---- sessions ---- */
+
+/* A new session of `room`; its id ("s" + 16 hex digits) written to id_out (>= 32 bytes). */
+int tb_rec_catalog_session_begin(tb_rec_catalog *cat, const char *room, char *id_out, size_t cap);
+int tb_rec_catalog_session_end(tb_rec_catalog *cat, const char *session_id);
+/* Marks every session without an end as ended by a daemon stop (state 'interrupted');
+ * called at start-up. Returns the number marked, or a negative code. */
+int tb_rec_catalog_sessions_close_stale(tb_rec_catalog *cat);
+
+/* ---- attendance ---- */
+
+int tb_rec_catalog_attend_join(tb_rec_catalog *cat, const char *session_id,
+                               const char *participant_id, const char *identity,
+                               const char *name, const char *role);
+int tb_rec_catalog_attend_leave(tb_rec_catalog *cat, const char *session_id,
+                                const char *participant_id);
+
+/* ---- audit log of moderator actions ---- */
+
+int tb_rec_catalog_audit(tb_rec_catalog *cat, const char *session_id, const char *actor_id,
+                         const char *actor_name, const char *action, const char *target_id,
+                         const char *detail);
+
+/* ---- chat ---- */
+
+/* Stores a message; its id written to *id_out. */
+int tb_rec_catalog_chat_add(tb_rec_catalog *cat, const char *session_id, const char *sender_id,
+                            const char *sender_name, const char *text, int64_t *id_out);
+/* Marks a message deleted (kept for the record with who deleted it). */
+int tb_rec_catalog_chat_delete(tb_rec_catalog *cat, const char *session_id, int64_t message_id,
+                               const char *deleted_by);
+
+#endif
