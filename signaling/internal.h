@@ -5,6 +5,7 @@
 
 #include "signaling/tb_sig.h"
 #include "common/tb_log.h"
+#include "recorder/tb_rec_catalog.h"
 
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -18,6 +19,7 @@ struct tb_sig_server {
     const tb_config *cfg;        /* not owned */
     tb_relay *relay;             /* not owned */
     struct lws_context *lws;     /* owned */
+    tb_rec_catalog *catalog;     /* owned: var_dir/telebridge.db */
     GHashTable *rooms;           /* name → tb_sig_room* (owned) */
     GList *conns;                /* tb_sig_conn* open WebSocket connections */
     guint idle_timer;
@@ -83,6 +85,7 @@ struct tb_sig_participant {
 
 struct tb_sig_room {
     char *name;
+    char session_id[32];          /* the catalog's session for this meeting */
     tb_sig_server *srv;           /* not owned */
     tb_relay_room *relay_room;    /* owned */
     GPtrArray *participants;      /* tb_sig_participant* owned */

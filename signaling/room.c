@@ -45,6 +45,7 @@ tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create)
     room->srv = srv;
     room->relay_room = tb_relay_room_create(srv->relay, name);
     room->participants = g_ptr_array_new();
+    tb_rec_catalog_session_begin(srv->catalog, name, room->session_id, sizeof room->session_id);
     g_hash_table_insert(srv->rooms, room->name, room);
     TB_LOG_INFO("[%s] room opened", name);
     return room;
@@ -54,6 +55,7 @@ static void room_free(tb_sig_room *room)
 {
     g_hash_table_remove(room->srv->rooms, room->name);
     TB_LOG_INFO("[%s] room closed", room->name);
+    tb_rec_catalog_session_end(room->srv->catalog, room->session_id);
     tb_relay_room_destroy(room->relay_room);
     g_ptr_array_unref(room->participants);
     g_free(room->name);
@@ -69,6 +71,7 @@ tb_sig_participant *tb_sig_room_add(tb_sig_room *room, tb_sig_conn *conn, const 
     p->conn = conn;
     p->audio = p->video = true;
     g_ptr_array_add(room->participants, p);
+    tb_rec_catalog_attend_join(room->srv->catalog, room->session_id, p->id, NULL, p->name, NULL);
     return p;
 }
 
@@ -168,6 +171,7 @@ void tb_sig_room_remove(tb_sig_participant *p)
     tb_relay_pc_close(p->sub);
     p->sub = NULL;
     TB_LOG_INFO("[%s/%s] left", room->name, p->id);
+    tb_rec_catalog_attend_leave(room->srv->catalog, room->session_id, p->id);
     tb_sig_room_broadcast(room, NULL,
                           json_pack("{s:s, s:s}", "type", "participant_left", "participant_id", p->id));
     if (had_tracks)

@@ -208,6 +208,17 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     srv->mime_opts[1] = (struct lws_protocol_vhost_options){&srv->mime_opts[2], NULL, ".webmanifest",
                                                             "application/manifest+json"};
     srv->mime_opts[2] = (struct lws_protocol_vhost_options){NULL, NULL, ".webm", "video/webm"};
+    g_autofree char *db = g_build_filename(cfg->server.var_dir, "telebridge.db", NULL);
+    srv->catalog = tb_rec_catalog_open(db, err, errlen);
+    if (!srv->catalog) {
+        g_hash_table_unref(srv->rooms);
+        g_free(srv->web_root_abs);
+        g_free(srv);
+        return NULL;
+    }
+    int stale = tb_rec_catalog_sessions_close_stale(srv->catalog);
+    if (stale > 0)
+        TB_LOG_WARN("%d session(s) were still open from a previous run: marked interrupted", stale);
     struct lws_http_mount *m = &srv->mount;
     m->mountpoint = "/";
     m->mountpoint_len = 1;
@@ -235,6 +246,7 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     if (!srv->lws) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use? libwebsockets-evlib-glib missing?)",
                  cfg->server.listen, cfg->server.port);
+        tb_rec_catalog_close(srv->catalog);
         g_hash_table_unref(srv->rooms);
         g_free(srv->web_root_abs);
         g_free(srv);
@@ -263,6 +275,7 @@ void tb_sig_server_destroy(tb_sig_server *srv)
     while (srv->conns)
         conn_free(srv->conns->data);
     g_hash_table_unref(srv->rooms);
+    tb_rec_catalog_close(srv->catalog);
     g_free(srv->web_root_abs);
     g_free(srv);
 }
