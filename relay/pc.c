@@ -23,7 +23,7 @@ typedef enum {
 
 typedef struct op {
     op_kind kind;
-    tb_relay_pc *pc;       /* ref */
+    tb_relay_pc *pc; /* ref */
     char *s1, *s2, *s3, *s4;
     bool flag;
     GPtrArray *tracks;     /* refs */
@@ -138,10 +138,12 @@ tb_relay_pc *tb_relay_pc_create(tb_relay_room *room, tb_relay_pc_role role, cons
     pc->room = tb_relay__room_ref(room);
     pc->role = role;
     pc->owner = g_strdup(owner);
-    pc->tag = g_strdup_printf("%s/%s/%s", room->name, owner, role == TB_RELAY_PC_PUBLISH ? "pub" : "sub");
+    pc->tag =
+        g_strdup_printf("%s/%s/%s", room->name, owner, role == TB_RELAY_PC_PUBLISH ? "pub" : "sub");
     random_token(pc->ufrag, 8);
     random_token(pc->pwd, 24);
-    snprintf(pc->session_id, sizeof pc->session_id, "%u%u", g_random_int() >> 1, g_random_int() >> 4);
+    snprintf(pc->session_id, sizeof pc->session_id, "%u%u", g_random_int() >> 1,
+             g_random_int() >> 4);
     do
         pc->rtcp_ssrc = g_random_int();
     while (pc->rtcp_ssrc == 0);
@@ -204,8 +206,14 @@ void tb_relay_pc_close(tb_relay_pc *pc)
     tb_relay__pc_unref(pc);     /* the caller's */
 }
 
-tb_relay_pc_role tb_relay_pc_get_role(const tb_relay_pc *pc) { return pc->role; }
-tb_relay_pc_state tb_relay_pc_get_state(const tb_relay_pc *pc) { return pc->state; }
+tb_relay_pc_role tb_relay_pc_get_role(const tb_relay_pc *pc)
+{
+    return pc->role;
+}
+tb_relay_pc_state tb_relay_pc_get_state(const tb_relay_pc *pc)
+{
+    return pc->state;
+}
 
 /* ---- events from the worker ---- */
 

@@ -109,7 +109,10 @@ void tb_relay_destroy(tb_relay *r)
     g_free(r);
 }
 
-const char *tb_relay_fingerprint(const tb_relay *relay) { return relay->fingerprint; }
+const char *tb_relay_fingerprint(const tb_relay *relay)
+{
+    return relay->fingerprint;
+}
 
 /* ---- rooms ---- */
 
@@ -230,20 +233,40 @@ void tb_relay_track_unref(tb_relay_track *t)
     g_free(t);
 }
 
-const char *tb_relay_track_id(const tb_relay_track *t) { return t->id; }
-tb_relay_kind tb_relay_track_kind(const tb_relay_track *t) { return t->kind; }
-const char *tb_relay_track_owner(const tb_relay_track *t) { return t->owner; }
-const char *tb_relay_track_label(const tb_relay_track *t) { return t->label; }
-const char *tb_relay_track_codec(const tb_relay_track *t) { return t->codec.name; }
+const char *tb_relay_track_id(const tb_relay_track *t)
+{
+    return t->id;
+}
+tb_relay_kind tb_relay_track_kind(const tb_relay_track *t)
+{
+    return t->kind;
+}
+const char *tb_relay_track_owner(const tb_relay_track *t)
+{
+    return t->owner;
+}
+const char *tb_relay_track_label(const tb_relay_track *t)
+{
+    return t->label;
+}
+const char *tb_relay_track_codec(const tb_relay_track *t)
+{
+    return t->codec.name;
+}
 
 const char *tb_relay_pc_state_name(tb_relay_pc_state st)
 {
     switch (st) {
-    case TB_RELAY_PC_NEW: return "new";
-    case TB_RELAY_PC_CHECKING: return "checking";
-    case TB_RELAY_PC_CONNECTED: return "connected";
-    case TB_RELAY_PC_FAILED: return "failed";
-    case TB_RELAY_PC_CLOSED: return "closed";
+    case TB_RELAY_PC_NEW:
+        return "new";
+    case TB_RELAY_PC_CHECKING:
+        return "checking";
+    case TB_RELAY_PC_CONNECTED:
+        return "connected";
+    case TB_RELAY_PC_FAILED:
+        return "failed";
+    case TB_RELAY_PC_CLOSED:
+        return "closed";
     }
     return "unknown";
 }

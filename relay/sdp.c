@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXT_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define EXT_MID         "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 void tb_relay__desc_clear(tb_relay__desc *d)
@@ -232,8 +232,8 @@ static int parse_mline(const GstSDPMessage *msg, guint i, tb_relay__desc *d, cha
               sizeof ml.media);
     /* Port 0 rejects an m-line, except with a=bundle-only (RFC 8843 §6): a max-bundle
      * offerer (webrtcbin, for one) marks every m-line but the first that way. */
-    ml.port_zero = gst_sdp_media_get_port(m) == 0 &&
-                   !gst_sdp_media_get_attribute_val(m, "bundle-only");
+    ml.port_zero =
+        gst_sdp_media_get_port(m) == 0 && !gst_sdp_media_get_attribute_val(m, "bundle-only");
     ml.dir = read_dir(m);
     const char *mid = gst_sdp_media_get_attribute_val(m, "mid");
     if (!mid || !*mid || !copy_str(ml.mid, sizeof ml.mid, mid)) {
@@ -290,7 +290,8 @@ static bool valid_fingerprint(const char *hash, const char *value)
     static const struct {
         const char *name;
         size_t bytes;
-    } hashes[] = {{"sha-1", 20}, {"sha-224", 28}, {"sha-256", 32}, {"sha-384", 48}, {"sha-512", 64}};
+    } hashes[] = {
+        {"sha-1", 20}, {"sha-224", 28}, {"sha-256", 32}, {"sha-384", 48}, {"sha-512", 64}};
     size_t want = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(hashes); i++)
         if (!g_ascii_strcasecmp(hash, hashes[i].name))
@@ -355,11 +356,10 @@ int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *d, char
     else if (!valid_fingerprint(d->fp_hash, d->fp_value))
         snprintf(err, errlen, "a=fingerprint:%.16s is not a hash we know with a matching digest",
                  d->fp_hash);
-    else if (is_offer && d->setup[0] && strcmp(d->setup, "actpass") &&
-             strcmp(d->setup, "active") && strcmp(d->setup, "passive"))
-        snprintf(err, errlen, "a=setup:%s is not valid", d->setup);
-    else if (!is_offer && d->setup[0] && strcmp(d->setup, "active") &&
+    else if (is_offer && d->setup[0] && strcmp(d->setup, "actpass") && strcmp(d->setup, "active") &&
              strcmp(d->setup, "passive"))
+        snprintf(err, errlen, "a=setup:%s is not valid", d->setup);
+    else if (!is_offer && d->setup[0] && strcmp(d->setup, "active") && strcmp(d->setup, "passive"))
         snprintf(err, errlen, "an answer must say a=setup:active or passive");
     else
         rc = TB_OK;
@@ -531,8 +531,8 @@ char *tb_relay__sdp_write_sub_offer(const tb_relay__sub_mline *lines, size_t n,
             gst_sdp_media_add_attribute(m, "ssrc", buf);
         } else {
             /* A free m-line keeps a codec so that the description stays valid. */
-            static const tb_relay__codec opus = {111, "opus", 48000, 2, "minptime=10;useinbandfec=1",
-                                                 false, false, false, false};
+            static const tb_relay__codec opus = {
+                111, "opus", 48000, 2, "minptime=10;useinbandfec=1", false, false, false, false};
             static const tb_relay__codec vp8 = {96, "VP8", 90000, 1, "", true, true, true, false};
             gst_sdp_media_add_attribute(m, "inactive", NULL);
             add_codec(m, video ? &vp8 : &opus, video);

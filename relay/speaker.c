@@ -12,9 +12,9 @@
 
 #include <string.h>
 
-#define INTERVAL_MS 300
-#define MIN_LOUDNESS (127 - 50) /* louder than -50 dBov on average */
-#define RUNS_TO_SWITCH 2
+#define INTERVAL_MS          300
+#define MIN_LOUDNESS         (127 - 50) /* louder than -50 dBov on average */
+#define RUNS_TO_SWITCH       2
 #define SILENT_RUNS_TO_CLEAR 10 /* 3 s */
 
 typedef struct speaker_event {
@@ -87,7 +87,8 @@ static gboolean speaker_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-void tb_relay__speaker_on_packet(tb_relay_track *t, const uint8_t *buf, const tb_relay_rtp_header *h)
+void tb_relay__speaker_on_packet(tb_relay_track *t, const uint8_t *buf,
+                                 const tb_relay_rtp_header *h)
 {
     const uint8_t *v;
     size_t n;

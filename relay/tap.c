@@ -13,8 +13,8 @@
 static GSocket *tap_socket(tb_relay_room *room)
 {
     if (!room->tap_socket) {
-        room->tap_socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                        G_SOCKET_PROTOCOL_UDP, NULL);
+        room->tap_socket =
+            g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
         if (room->tap_socket)
             g_socket_set_blocking(room->tap_socket, FALSE);
     }
