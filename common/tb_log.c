@@ -11,9 +11,15 @@
 
 static gint tb_log_level_current = TB_LOG_LEVEL_INFO;
 
-void tb_log_set_level(tb_log_level level) { g_atomic_int_set(&tb_log_level_current, (gint)level); }
+void tb_log_set_level(tb_log_level level)
+{
+    g_atomic_int_set(&tb_log_level_current, (gint)level);
+}
 
-tb_log_level tb_log_get_level(void) { return (tb_log_level)g_atomic_int_get(&tb_log_level_current); }
+tb_log_level tb_log_get_level(void)
+{
+    return (tb_log_level)g_atomic_int_get(&tb_log_level_current);
+}
 
 int tb_log_level_parse(const char *s, tb_log_level *out)
 {
@@ -53,7 +59,8 @@ bool tb_log_ratelimit_ok(tb_log_ratelimit *rl)
     int64_t now = tb_time_mono_us();
     if (now - rl->window_start_us > 5 * G_USEC_PER_SEC) {
         if (rl->suppressed)
-            tb_log_write(TB_LOG_LEVEL_WARN, "log", "%u similar messages suppressed", rl->suppressed);
+            tb_log_write(TB_LOG_LEVEL_WARN, "log", "%u similar messages suppressed",
+                         rl->suppressed);
         rl->window_start_us = now;
         rl->count = 0;
         rl->suppressed = 0;

@@ -10,7 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum { TB_LOG_LEVEL_ERR = 0, TB_LOG_LEVEL_WARN, TB_LOG_LEVEL_INFO, TB_LOG_LEVEL_DEBUG } tb_log_level;
+typedef enum {
+    TB_LOG_LEVEL_ERR = 0,
+    TB_LOG_LEVEL_WARN,
+    TB_LOG_LEVEL_INFO,
+    TB_LOG_LEVEL_DEBUG
+} tb_log_level;
 
 #ifndef TB_LOG_CAT
 #define TB_LOG_CAT "telebridge"
@@ -32,7 +37,7 @@ typedef struct tb_log_ratelimit {
 } tb_log_ratelimit;
 bool tb_log_ratelimit_ok(tb_log_ratelimit *rl);
 
-#define TB_LOG_ERR(...) tb_log_write(TB_LOG_LEVEL_ERR, TB_LOG_CAT, __VA_ARGS__)
+#define TB_LOG_ERR(...)  tb_log_write(TB_LOG_LEVEL_ERR, TB_LOG_CAT, __VA_ARGS__)
 #define TB_LOG_WARN(...) tb_log_write(TB_LOG_LEVEL_WARN, TB_LOG_CAT, __VA_ARGS__)
 #define TB_LOG_INFO(...) tb_log_write(TB_LOG_LEVEL_INFO, TB_LOG_CAT, __VA_ARGS__)
 #define TB_LOG_DEBUG(...)                                                                          \

@@ -26,7 +26,10 @@ static inline void tb_reader_init(tb_reader *r, const uint8_t *buf, size_t len)
     r->ok = true;
 }
 
-static inline size_t tb_reader_left(const tb_reader *r) { return r->ok ? r->len - r->pos : 0; }
+static inline size_t tb_reader_left(const tb_reader *r)
+{
+    return r->ok ? r->len - r->pos : 0;
+}
 
 static inline bool tb_reader_need(tb_reader *r, size_t n)
 {
@@ -57,8 +60,8 @@ static inline uint32_t tb_reader_u24(tb_reader *r)
 {
     if (!tb_reader_need(r, 3))
         return 0;
-    uint32_t v = ((uint32_t)r->buf[r->pos] << 16) | ((uint32_t)r->buf[r->pos + 1] << 8) |
-                 r->buf[r->pos + 2];
+    uint32_t v =
+        ((uint32_t)r->buf[r->pos] << 16) | ((uint32_t)r->buf[r->pos + 1] << 8) | r->buf[r->pos + 2];
     r->pos += 3;
     return v;
 }
@@ -100,7 +103,10 @@ static inline void tb_put_u32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-static inline uint16_t tb_get_u16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint16_t tb_get_u16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
 
 static inline uint32_t tb_get_u32(const uint8_t *p)
 {

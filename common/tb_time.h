@@ -6,7 +6,10 @@
 #include <stdint.h>
 
 /* Monotonic microseconds (g_get_monotonic_time). */
-static inline int64_t tb_time_mono_us(void) { return g_get_monotonic_time(); }
+static inline int64_t tb_time_mono_us(void)
+{
+    return g_get_monotonic_time();
+}
 
 /* Wall clock as a 64-bit NTP timestamp (RFC 3550 §4: seconds since 1900 in the upper
  * 32 bits, fraction in the lower 32). */
