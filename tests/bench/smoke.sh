@@ -1,0 +1,39 @@
+#!/bin/sh
+# CI smoke run of the load generator (run by tests/run-system.sh inside its private network
+# namespace): our daemon, 1 publisher → 5 subscribers for a few seconds; fails unless every
+# subscriber receives media with no loss. Prints figures but never judges speed.
+set -u
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=${TB_BUILD_DIR:-$here/build}
+bin=${TB_BIN:-$build/telebridge}
+bench=$build/tests/bench/tb-bench
+port=${TB_PORT_BASE:-18980}
+var=$(mktemp -d)
+out=${TB_OUT_DIR:-$here/tests/e2e/out}
+mkdir -p "$out"
+if [ ! -x "$bench" ]; then
+    echo "smoke: $bench is missing (build the tests)"
+    exit 1
+fi
+"$bin" serve --config "$here/configs/telebridge.ini" -o server.port="$port" \
+    -o server.var_dir="$var" -o server.web_root="$here/web" --log-level warn &
+server=$!
+i=0
+while ! ss -ltn | grep -q "127.0.0.1:$port " && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$bench" --server tb --port "$port" --server-pid "$server" --publishers 1 --subscribers 5 \
+    --join-batch 5 --warmup 1 --duration 3 --timeout 90 --expect-media \
+    --scenario smoke --json "$out/bench-smoke.json" --clip-dir "$build/bench-clips"
+rc=$?
+kill -TERM "$server" 2>/dev/null
+wait "$server"
+src=$?
+rm -rf "$var"
+if [ "$rc" -eq 0 ] && [ "$src" -ne 0 ]; then
+    echo "smoke: the daemon exited with status $src"
+    rc=1
+fi
+[ "$rc" -eq 0 ] && echo "smoke: PASS" || echo "smoke: FAIL"
+exit "$rc"
