@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""report.py — turns tests/bench/run's per-run JSON files into the results table.
+
+    report.py RUNS_DIR OUT.md OUT.json [--window S] [--reps N]
+
+Per scenario, SRTP profile and server: the median of the repetitions of each figure;
+then the ratios ours / Janus (lower is better for all of them) and the floor
+(one SRTP protect + one UDP send per packet, measured in the same run).
+"""
+import datetime
+import glob
+import json
+import os
+import platform
+import statistics
+import sys
+
+ORDER = ["s10", "s50", "s100", "s200", "round6", "join50"]
+LABEL = {"s10": "1 → 10", "s50": "1 → 50", "s100": "1 → 100", "s200": "1 → 200",
+         "round6": "round table 6", "join50": "50 join at once"}
+FIGS = ["cpu_us_per_packet", "loss_pct", "delay_p50_ms", "delay_p99_ms", "join_p50_ms",
+        "join_p95_ms", "rss_kb_per_sub", "gen_cpu_pct", "packets", "subscribers_with_media",
+        "subscribers", "failures", "profile_mismatch"]
+
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def fmt(v, nd=1):
+    if v is None:
+        return "–"
+    return f"{v:.{nd}f}"
+
+
+def main():
+    runs_dir, out_md, out_json = sys.argv[1:4]
+    window = reps = None
+    args = sys.argv[4:]
+    for i, a in enumerate(args):
+        if a == "--window":
+            window = float(args[i + 1])
+        if a == "--reps":
+            reps = int(args[i + 1])
+    floor = {}
+    fpath = os.path.join(runs_dir, "floor.json")
+    if os.path.exists(fpath):
+        floor = json.load(open(fpath))
+    groups = {}
+    for path in glob.glob(os.path.join(runs_dir, "*.json")):
+        if path.endswith("floor.json"):
+            continue
+        try:
+            r = json.load(open(path))
+        except (OSError, ValueError):
+            continue
+        key = (r["profile"], r["scenario"], r["server"])
+        groups.setdefault(key, []).append(r)
+    result = {"date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%MZ"),
+              "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+              "window_s": window, "reps": reps, "floor_us": floor, "scenarios": []}
+    lines = []
+    lines.append(f"# Telebridge vs Janus — {result['date']}\n")
+    lines.append(f"Machine: {result['machine']}, shared. Medians of {reps} runs per cell, "
+                 f"{window} s measured per run, servers run one after the other with the same "
+                 "load (tests/bench/tb-bench). Ratios are ours / Janus: below 1 is better.\n")
+    if floor:
+        lines.append(f"Floor (one SRTP protect + one UDP send of a {floor.get('packet_bytes')}-byte "
+                     f"packet): AES_CM_128_HMAC_SHA1_80 {fmt(floor.get('cm_us'), 2)} µs, "
+                     f"AEAD_AES_128_GCM {fmt(floor.get('gcm_us'), 2)} µs.\n")
+    for profile in ["gcm", "cm"]:
+        rows = []
+        for sc in ORDER:
+            cell = {}
+            for server in ["telebridge", "janus"]:
+                rs = groups.get((profile, sc, server))
+                if not rs:
+                    continue
+                cell[server] = {f: med([r.get(f) for r in rs]) for f in FIGS}
+                cell[server]["runs"] = len(rs)
+            if not cell:
+                continue
+            t, j = cell.get("telebridge"), cell.get("janus")
+            fl = floor.get("gcm_us" if profile == "gcm" else "cm_us")
+            rat = {
+                "cpu": ratio(t and t["cpu_us_per_packet"], j and j["cpu_us_per_packet"]),
+                "join_p50": ratio(t and t["join_p50_ms"], j and j["join_p50_ms"]),
+                "rss_per_sub": ratio(t and t["rss_kb_per_sub"], j and j["rss_kb_per_sub"]),
+                "delay_p50": ratio(t and t["delay_p50_ms"], j and j["delay_p50_ms"]),
+                "cpu_vs_floor": ratio(t and t["cpu_us_per_packet"], fl),
+            }
+            result["scenarios"].append({"profile": profile, "scenario": sc, "telebridge": t,
+                                        "janus": j, "ratios": rat})
+            rows.append((sc, t, j, rat))
+        if not rows:
+            continue
+        name = "AEAD_AES_128_GCM" if profile == "gcm" else "AES_CM_128_HMAC_SHA1_80"
+        lines.append(f"\n## SRTP {name}\n")
+        lines.append("| scenario | server | CPU µs/pkt | loss % | delay p50/p99 ms | "
+                     "join p50/p95 ms | RSS kB/sub | generator CPU % |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for sc, t, j, rat in rows:
+            for server, c in (("ours", t), ("Janus", j)):
+                if not c:
+                    continue
+                lines.append(
+                    f"| {LABEL[sc]} | {server} | {fmt(c['cpu_us_per_packet'])} | "
+                    f"{fmt(c['loss_pct'], 3)} | {fmt(c['delay_p50_ms'], 2)} / "
+                    f"{fmt(c['delay_p99_ms'], 2)} | {fmt(c['join_p50_ms'], 0)} / "
+                    f"{fmt(c['join_p95_ms'], 0)} | {fmt(c['rss_kb_per_sub'], 0)} | "
+                    f"{fmt(c['gen_cpu_pct'], 0)} |")
+        lines.append("\n| scenario | CPU/pkt ours÷Janus | CPU/pkt ours÷floor | join p50 ours÷Janus "
+                     "| RSS/sub ours÷Janus | delay p50 ours÷Janus |")
+        lines.append("|---|---|---|---|---|---|")
+        for sc, t, j, rat in rows:
+            lines.append(f"| {LABEL[sc]} | {fmt(rat['cpu'], 2)} | {fmt(rat['cpu_vs_floor'], 2)} | "
+                         f"{fmt(rat['join_p50'], 2)} | {fmt(rat['rss_per_sub'], 2)} | "
+                         f"{fmt(rat['delay_p50'], 2)} |")
+    # Targets of issue 4, checked on what was measured.
+    checks = []
+    for s in result["scenarios"]:
+        if s["scenario"] in ("s100", "s200") and s["telebridge"]:
+            r, t = s["ratios"], s["telebridge"]
+            checks.append(f"{s['profile']} {LABEL[s['scenario']]}: CPU ÷ Janus {fmt(r['cpu'], 2)} "
+                          f"(≤ 0.5 {'✓' if r['cpu'] is not None and r['cpu'] <= 0.5 else '✗'}), "
+                          f"÷ floor {fmt(r['cpu_vs_floor'], 2)} (≤ 2 "
+                          f"{'✓' if r['cpu_vs_floor'] is not None and r['cpu_vs_floor'] <= 2 else '✗'}), "
+                          f"loss {fmt(t['loss_pct'], 3)} % "
+                          f"({'✓' if t['loss_pct'] == 0 else '✗'})")
+        if s["scenario"] == "join50":
+            r = s["ratios"]
+            checks.append(f"{s['profile']} join p50 ÷ Janus {fmt(r['join_p50'], 2)} (≤ 0.5 "
+                          f"{'✓' if r['join_p50'] is not None and r['join_p50'] <= 0.5 else '✗'})")
+        if s["scenario"] == "s200":
+            r = s["ratios"]
+            checks.append(f"{s['profile']} RSS/sub ÷ Janus at 200 {fmt(r['rss_per_sub'], 2)} (≤ 1 "
+                          f"{'✓' if r['rss_per_sub'] is not None and r['rss_per_sub'] <= 1 else '✗'})")
+    if checks:
+        lines.append("\n## Targets (issue 4)\n")
+        lines.extend(f"- {c}" for c in checks)
+    result["targets"] = checks
+    text = "\n".join(lines) + "\n"
+    with open(out_md, "w") as f:
+        f.write(text)
+    with open(out_json, "w") as f:
+        json.dump(result, f, indent=2, ensure_ascii=False)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
