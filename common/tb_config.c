@@ -1,5 +1,9 @@
 /* tb_config.c — GKeyFile → tb_config, with a table of known keys so that a typo in the
- * file is an error rather than a silently ignored setting. */
+ * file is an error rather than a silently ignored setting.
+ *
+ * Rooms can be configured one by one in [room:NAME] sections. Their keys are collected
+ * while the file and the command line are read and applied at the end, on top of the
+ * final [rooms] defaults, so that the order of sections and overrides does not matter. */
 #include "common/tb_config.h"
 #include "common/tb_error.h"
 
@@ -36,11 +40,60 @@ static const key_def keys[] = {
     {"relay", "prefer_gcm", KEY_BOOL, OFF(relay.prefer_gcm), "true", 0, 0},
     {"relay", "rtx_buffer_packets", KEY_INT, OFF(relay.rtx_buffer_packets), "512", 16, 32768},
     {"relay", "pli_throttle_ms", KEY_INT, OFF(relay.pli_throttle_ms), "500", 0, 10000},
-    {"rooms", "allow_anonymous", KEY_BOOL, OFF(rooms.allow_anonymous), "true", 0, 0},
-    {"rooms", "max_participants", KEY_INT, OFF(rooms.max_participants), "50", 1, 10000},
+    {"server", "tls_cert", KEY_STR, OFF(server.tls_cert), "", 0, 0},
+    {"server", "tls_key", KEY_STR, OFF(server.tls_key), "", 0, 0},
+    {"server", "self_signed", KEY_BOOL, OFF(server.self_signed), "false", 0, 0},
+    {"rooms", "allow_anonymous", KEY_BOOL, OFF(rooms.defaults.allow_anonymous), "false", 0, 0},
+    {"rooms", "max_participants", KEY_INT, OFF(rooms.defaults.max_participants), "50", 1, 10000},
+    {"rooms", "kind", KEY_STR, OFF(rooms.defaults.kind), "roundtable", 0, 0},
+    {"rooms", "anonymous_role", KEY_STR, OFF(rooms.defaults.anonymous_role), "participant", 0, 0},
+    {"rooms", "waiting_room", KEY_STR, OFF(rooms.defaults.waiting_room), "auto", 0, 0},
+    {"rooms", "floor_seconds", KEY_INT, OFF(rooms.defaults.floor_seconds), "120", 5, 36000},
+    {"rooms", "chat", KEY_BOOL, OFF(rooms.defaults.chat), "true", 0, 0},
+    {"rooms", "title", KEY_STR, OFF(rooms.defaults.title), "", 0, 0},
     {"rooms", "default_room", KEY_STR, OFF(rooms.default_room), "welcome", 0, 0},
+    {"rooms", "empty_timeout", KEY_INT, OFF(rooms.empty_timeout_s), "30", 0, 86400},
+    {"auth", "secret", KEY_STR, OFF(auth.secret), "", 0, 0},
+    {"auth", "token_ttl", KEY_INT, OFF(auth.token_ttl_s), "86400", 60, 366 * 86400},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
+
+/* The keys a [room:NAME] section may set: the [rooms] keys that make sense per room,
+ * with offsets into tb_config_room. */
+#define ROFF(f) offsetof(tb_config_room, f)
+static const key_def room_keys[] = {
+    {"room", "allow_anonymous", KEY_BOOL, ROFF(allow_anonymous), NULL, 0, 0},
+    {"room", "max_participants", KEY_INT, ROFF(max_participants), NULL, 1, 10000},
+    {"room", "kind", KEY_STR, ROFF(kind), NULL, 0, 0},
+    {"room", "anonymous_role", KEY_STR, ROFF(anonymous_role), NULL, 0, 0},
+    {"room", "waiting_room", KEY_STR, ROFF(waiting_room), NULL, 0, 0},
+    {"room", "floor_seconds", KEY_INT, ROFF(floor_seconds), NULL, 5, 36000},
+    {"room", "chat", KEY_BOOL, ROFF(chat), NULL, 0, 0},
+    {"room", "title", KEY_STR, ROFF(title), NULL, 0, 0},
+};
+#define ROOM_PREFIX "room:"
+
+const char *const tb_config_role_names[] = {"moderator", "speaker", "participant",
+                                            "viewer",    "site",    NULL};
+const char *const tb_config_kind_names[] = {"consultation", "roundtable", "hearing",
+                                            "telebridge",   "conference", NULL};
+
+/* A key of a [room:NAME] section, kept until the [rooms] defaults are final. */
+typedef struct room_entry {
+    char *room;
+    const key_def *key;
+    char *value;
+    char *where;
+} room_entry;
+
+static void room_entry_free(gpointer data)
+{
+    room_entry *e = data;
+    g_free(e->room);
+    g_free(e->value);
+    g_free(e->where);
+    g_free(e);
+}
 
 static const key_def *find_key(const char *section, const char *key)
 {
@@ -50,7 +103,54 @@ static const key_def *find_key(const char *section, const char *key)
     return NULL;
 }
 
-static bool is_power_of_two(int v) { return v > 0 && (v & (v - 1)) == 0; }
+static const key_def *find_room_key(const char *key)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(room_keys); i++)
+        if (strcmp(room_keys[i].key, key) == 0)
+            return &room_keys[i];
+    return NULL;
+}
+
+static bool valid_room_name(const char *room)
+{
+    size_t len = strlen(room);
+    bool ok = len > 0 && len <= 64;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = g_ascii_isalnum(room[i]) || room[i] == '-' || room[i] == '_';
+    return ok;
+}
+
+/* Queues `section`.`key` = value when section is a [room:NAME]; returns TB_EDECLINED
+ * when it is not one, TB_EINVAL (err set) for a bad room name or key. */
+static int queue_room_key(GPtrArray *pending, const char *section, const char *key,
+                          const char *value, const char *where, char *err, size_t errlen)
+{
+    if (strncmp(section, ROOM_PREFIX, strlen(ROOM_PREFIX)) != 0)
+        return TB_EDECLINED;
+    const char *room = section + strlen(ROOM_PREFIX);
+    if (!valid_room_name(room)) {
+        snprintf(err, errlen, "%s: [%s]: a room name is 1-64 characters of A-Z a-z 0-9 _ -", where,
+                 section);
+        return TB_EINVAL;
+    }
+    const key_def *k = find_room_key(key);
+    if (!k) {
+        snprintf(err, errlen, "%s: unknown key [%s] %s", where, section, key);
+        return TB_EINVAL;
+    }
+    room_entry *e = g_new0(room_entry, 1);
+    e->room = g_strdup(room);
+    e->key = k;
+    e->value = g_strdup(value);
+    e->where = g_strdup(where);
+    g_ptr_array_add(pending, e);
+    return TB_OK;
+}
+
+static bool is_power_of_two(int v)
+{
+    return v > 0 && (v & (v - 1)) == 0;
+}
 
 static void clear_addrs(tb_config *cfg)
 {
@@ -60,10 +160,10 @@ static void clear_addrs(tb_config *cfg)
 }
 
 /* Stores one value; returns 0 or TB_EINVAL with err set. */
-static int set_value(tb_config *cfg, const key_def *k, const char *value, const char *where,
-                     char *err, size_t errlen)
+static int set_value(tb_config *cfg, void *base, const key_def *k, const char *value,
+                     const char *where, char *err, size_t errlen)
 {
-    void *field = (char *)cfg + k->offset;
+    void *field = (char *)base + k->offset;
     switch (k->type) {
     case KEY_STR:
         g_free(*(char **)field);
@@ -90,8 +190,8 @@ static int set_value(tb_config *cfg, const key_def *k, const char *value, const 
         else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
             *(bool *)field = false;
         else {
-            snprintf(err, errlen, "%s: [%s] %s = '%s': expected true or false", where,
-                     k->section, k->key, value);
+            snprintf(err, errlen, "%s: [%s] %s = '%s': expected true or false", where, k->section,
+                     k->key, value);
             return TB_EINVAL;
         }
         return TB_OK;
@@ -114,8 +214,8 @@ static int set_value(tb_config *cfg, const key_def *k, const char *value, const 
             cfg->relay.ice_addresses[cfg->relay.n_ice_addresses++] = g_strdup(parts[i]);
         }
         if (cfg->relay.n_ice_addresses == 0) {
-            snprintf(err, errlen, "%s: [%s] %s: at least one address is needed", where,
-                     k->section, k->key);
+            snprintf(err, errlen, "%s: [%s] %s: at least one address is needed", where, k->section,
+                     k->key);
             return TB_EINVAL;
         }
         return TB_OK;
@@ -129,10 +229,11 @@ void tb_config_init_defaults(tb_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     char err[64];
     for (size_t i = 0; i < N_KEYS; i++)
-        (void)set_value(cfg, &keys[i], keys[i].def, "defaults", err, sizeof err);
+        (void)set_value(cfg, cfg, &keys[i], keys[i].def, "defaults", err, sizeof err);
 }
 
-static int apply_keyfile(tb_config *cfg, GKeyFile *kf, const char *where, char *err, size_t errlen)
+static int apply_keyfile(tb_config *cfg, GKeyFile *kf, const char *where, GPtrArray *pending,
+                         char *err, size_t errlen)
 {
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
     for (int g = 0; groups[g]; g++) {
@@ -140,13 +241,18 @@ static int apply_keyfile(tb_config *cfg, GKeyFile *kf, const char *where, char *
         if (!names)
             continue;
         for (int n = 0; names[n]; n++) {
+            g_autofree char *v = g_key_file_get_value(kf, groups[g], names[n], NULL);
+            int rc = queue_room_key(pending, groups[g], names[n], v ? v : "", where, err, errlen);
+            if (rc == TB_OK)
+                continue;
+            if (rc != TB_EDECLINED)
+                return rc;
             const key_def *k = find_key(groups[g], names[n]);
             if (!k) {
                 snprintf(err, errlen, "%s: unknown key [%s] %s", where, groups[g], names[n]);
                 return TB_EINVAL;
             }
-            g_autofree char *v = g_key_file_get_value(kf, groups[g], names[n], NULL);
-            int rc = set_value(cfg, k, v ? v : "", where, err, errlen);
+            rc = set_value(cfg, cfg, k, v ? v : "", where, err, errlen);
             if (rc)
                 return rc;
         }
@@ -154,7 +260,8 @@ static int apply_keyfile(tb_config *cfg, GKeyFile *kf, const char *where, char *
     return TB_OK;
 }
 
-static int apply_overrides(tb_config *cfg, const char *const *ov, char *err, size_t errlen)
+static int apply_overrides(tb_config *cfg, const char *const *ov, GPtrArray *pending, char *err,
+                           size_t errlen)
 {
     for (int i = 0; ov && ov[i]; i++) {
         const char *eq = strchr(ov[i], '=');
@@ -165,16 +272,122 @@ static int apply_overrides(tb_config *cfg, const char *const *ov, char *err, siz
         }
         g_autofree char *section = g_strndup(ov[i], (gsize)(dot - ov[i]));
         g_autofree char *key = g_strndup(dot + 1, (gsize)(eq - dot - 1));
+        int rc = queue_room_key(pending, section, key, eq + 1, "command line", err, errlen);
+        if (rc == TB_OK)
+            continue;
+        if (rc != TB_EDECLINED)
+            return rc;
         const key_def *k = find_key(section, key);
         if (!k) {
             snprintf(err, errlen, "command line: unknown key [%s] %s", section, key);
             return TB_EINVAL;
         }
-        int rc = set_value(cfg, k, eq + 1, "command line", err, errlen);
+        rc = set_value(cfg, cfg, k, eq + 1, "command line", err, errlen);
         if (rc)
             return rc;
     }
     return TB_OK;
+}
+
+static bool in_list(const char *v, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (strcmp(v, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static int check_room(const tb_config_room *r, const char *section, char *err, size_t errlen)
+{
+    static const char *const waiting[] = {"auto", "true", "false", NULL};
+    if (!in_list(r->kind, tb_config_kind_names)) {
+        snprintf(err, errlen,
+                 "%s kind: '%s' is not one of consultation, roundtable, hearing, "
+                 "telebridge, conference",
+                 section, r->kind);
+        return TB_EINVAL;
+    }
+    if (!in_list(r->anonymous_role, tb_config_role_names)) {
+        snprintf(err, errlen,
+                 "%s anonymous_role: '%s' is not one of moderator, speaker, "
+                 "participant, viewer, site",
+                 section, r->anonymous_role);
+        return TB_EINVAL;
+    }
+    if (!in_list(r->waiting_room, waiting)) {
+        snprintf(err, errlen, "%s waiting_room: '%s' is not one of auto, true, false", section,
+                 r->waiting_room);
+        return TB_EINVAL;
+    }
+    if (g_utf8_strlen(r->title, -1) > 120 || !g_utf8_validate(r->title, -1, NULL)) {
+        snprintf(err, errlen, "%s title: at most 120 characters of UTF-8", section);
+        return TB_EINVAL;
+    }
+    return TB_OK;
+}
+
+static void room_copy(tb_config_room *dst, const tb_config_room *src, const char *name)
+{
+    *dst = *src;
+    dst->name = g_strdup(name);
+    dst->kind = g_strdup(src->kind);
+    dst->anonymous_role = g_strdup(src->anonymous_role);
+    dst->waiting_room = g_strdup(src->waiting_room);
+    dst->title = g_strdup(src->title);
+}
+
+static void room_clear(tb_config_room *r)
+{
+    g_free(r->name);
+    g_free(r->kind);
+    g_free(r->anonymous_role);
+    g_free(r->waiting_room);
+    g_free(r->title);
+    memset(r, 0, sizeof *r);
+}
+
+/* Builds the [room:NAME] settings: the final defaults, then each room's own keys. */
+static int resolve_rooms(tb_config *cfg, GPtrArray *pending, char *err, size_t errlen)
+{
+    for (guint i = 0; i < pending->len; i++) {
+        room_entry *e = g_ptr_array_index(pending, i);
+        tb_config_room *r = NULL;
+        for (int j = 0; j < cfg->rooms.n_defs && !r; j++)
+            if (strcmp(cfg->rooms.defs[j].name, e->room) == 0)
+                r = &cfg->rooms.defs[j];
+        if (!r) {
+            if (cfg->rooms.n_defs >= TB_CONFIG_MAX_ROOMS) {
+                snprintf(err, errlen, "%s: [room:%s]: more than %d room sections", e->where,
+                         e->room, TB_CONFIG_MAX_ROOMS);
+                return TB_EINVAL;
+            }
+            if (!cfg->rooms.defs)
+                cfg->rooms.defs = g_new0(tb_config_room, TB_CONFIG_MAX_ROOMS);
+            r = &cfg->rooms.defs[cfg->rooms.n_defs++];
+            room_copy(r, &cfg->rooms.defaults, e->room);
+        }
+        key_def k = *e->key;
+        g_autofree char *section = g_strconcat(ROOM_PREFIX, e->room, NULL);
+        k.section = section;
+        int rc = set_value(cfg, r, &k, e->value, e->where, err, errlen);
+        if (rc)
+            return rc;
+    }
+    for (int j = 0; j < cfg->rooms.n_defs; j++) {
+        g_autofree char *section = g_strdup_printf("[room:%s]", cfg->rooms.defs[j].name);
+        int rc = check_room(&cfg->rooms.defs[j], section, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return TB_OK;
+}
+
+const tb_config_room *tb_config_room_get(const tb_config *cfg, const char *name)
+{
+    for (int j = 0; name && j < cfg->rooms.n_defs; j++)
+        if (strcmp(cfg->rooms.defs[j].name, name) == 0)
+            return &cfg->rooms.defs[j];
+    return &cfg->rooms.defaults;
 }
 
 static int check(tb_config *cfg, char *err, size_t errlen)
@@ -201,20 +414,19 @@ static int check(tb_config *cfg, char *err, size_t errlen)
                  cfg->server.log_level);
         return TB_EINVAL;
     }
-    const char *room = cfg->rooms.default_room;
-    size_t len = strlen(room);
-    ok = len > 0 && len <= 64;
-    for (size_t i = 0; ok && i < len; i++)
-        ok = g_ascii_isalnum(room[i]) || room[i] == '-' || room[i] == '_';
-    if (!ok) {
+    if (!valid_room_name(cfg->rooms.default_room)) {
         snprintf(err, errlen, "[rooms] default_room: 1-64 characters of A-Z a-z 0-9 _ -");
         return TB_EINVAL;
     }
-    return TB_OK;
+    if ((*cfg->server.tls_cert == '\0') != (*cfg->server.tls_key == '\0')) {
+        snprintf(err, errlen, "[server] tls_cert/tls_key: give both or neither");
+        return TB_EINVAL;
+    }
+    return check_room(&cfg->rooms.defaults, "[rooms]", err, errlen);
 }
 
-static int load(tb_config *cfg, const char *path, const char *data,
-                const char *const *overrides, char *err, size_t errlen)
+static int load(tb_config *cfg, const char *path, const char *data, const char *const *overrides,
+                char *err, size_t errlen)
 {
     tb_config_init_defaults(cfg);
     g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -232,11 +444,14 @@ static int load(tb_config *cfg, const char *path, const char *data,
     }
     if (path)
         cfg->path = g_strdup(path);
-    int rc = apply_keyfile(cfg, kf, where, err, errlen);
+    g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func(room_entry_free);
+    int rc = apply_keyfile(cfg, kf, where, pending, err, errlen);
     if (!rc)
-        rc = apply_overrides(cfg, overrides, err, errlen);
+        rc = apply_overrides(cfg, overrides, pending, err, errlen);
     if (!rc)
         rc = check(cfg, err, errlen);
+    if (!rc)
+        rc = resolve_rooms(cfg, pending, err, errlen);
     return rc;
 }
 
@@ -261,6 +476,11 @@ void tb_config_clear(tb_config *cfg)
             *f = NULL;
         }
     clear_addrs(cfg);
+    for (int j = 0; j < cfg->rooms.n_defs; j++)
+        room_clear(&cfg->rooms.defs[j]);
+    g_free(cfg->rooms.defs);
+    cfg->rooms.defs = NULL;
+    cfg->rooms.n_defs = 0;
     g_free(cfg->path);
     cfg->path = NULL;
 }

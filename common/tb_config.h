@@ -23,6 +23,9 @@ typedef struct tb_config_server {
     char *log_level;       /* "info" */
     int max_message_bytes; /* 65536 */
     int idle_timeout_s;    /* 30 */
+    char *tls_cert;        /* "": PEM certificate (chain) for https/wss */
+    char *tls_key;         /* "": its PEM private key */
+    bool self_signed;      /* false: make a development certificate in var_dir/tls */
 } tb_config_server;
 
 typedef struct tb_config_relay {
@@ -30,23 +33,47 @@ typedef struct tb_config_relay {
     int n_ice_addresses;
     int port_min; /* 0 = any */
     int port_max;
-    int workers;  /* 0 = one per core */
+    int workers; /* 0 = one per core */
     bool prefer_gcm;
     int rtx_buffer_packets; /* 512, power of two */
     int pli_throttle_ms;    /* 500 */
 } tb_config_relay;
 
+/* The settings of one room: the [rooms] defaults, overridden per room by a
+ * [room:NAME] section. Strings are owned by the tb_config. */
+typedef struct tb_config_room {
+    char *name; /* NULL for the defaults */
+    char *kind; /* "roundtable": consultation, roundtable, hearing, telebridge, conference */
+    bool allow_anonymous; /* false: joining without a token */
+    char *anonymous_role; /* "participant": the role of anonymous joiners */
+    char *waiting_room;   /* "auto": on for consultations only; "true", "false" */
+    int floor_seconds;    /* 120: default time a moderator gives the floor for */
+    bool chat;            /* true */
+    int max_participants; /* 50, waiting room included */
+    char *title;          /* "": shown instead of the room's name */
+} tb_config_room;
+
+#define TB_CONFIG_MAX_ROOMS 256
+
 typedef struct tb_config_rooms {
-    bool allow_anonymous;  /* true */
-    int max_participants;  /* 50 */
-    char *default_room;    /* "welcome": room of the join link printed at start */
+    tb_config_room defaults; /* the [rooms] keys */
+    char *default_room;      /* "welcome": room of the join link printed at start */
+    int empty_timeout_s;     /* 30: an empty room keeps its state (bans, lock) this long */
+    tb_config_room *defs;    /* the [room:NAME] sections, resolved */
+    int n_defs;
 } tb_config_rooms;
+
+typedef struct tb_config_auth {
+    char *secret;    /* "": HS256 key; empty = generated into var_dir/token.secret */
+    int token_ttl_s; /* 86400: lifetime of tokens minted by `telebridge token` */
+} tb_config_auth;
 
 typedef struct tb_config {
     char *path; /* file it came from, or NULL for defaults only */
     tb_config_server server;
     tb_config_relay relay;
     tb_config_rooms rooms;
+    tb_config_auth auth;
 } tb_config;
 
 /* Fills *cfg with the defaults. */
@@ -63,5 +90,13 @@ int tb_config_load_data(tb_config *cfg, const char *data, const char *const *ove
                         size_t errlen);
 
 void tb_config_clear(tb_config *cfg);
+
+/* The settings of room `name`: its [room:NAME] section, else the [rooms] defaults
+ * (transfer none: valid as long as cfg). */
+const tb_config_room *tb_config_room_get(const tb_config *cfg, const char *name);
+
+/* Role and room-kind names the config accepts (NULL-terminated). */
+extern const char *const tb_config_role_names[];
+extern const char *const tb_config_kind_names[];
 
 #endif

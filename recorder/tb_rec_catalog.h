@@ -65,4 +65,35 @@ int tb_rec_catalog_chat_add(tb_rec_catalog *cat, const char *session_id, const c
 int tb_rec_catalog_chat_delete(tb_rec_catalog *cat, const char *session_id, int64_t message_id,
                                const char *deleted_by);
 
+/* ---- speaking log and exports (catalog_export.c) ---- */
+
+/* Opens a row of the speaking log: `kind` is "hand" (a raised hand), "floor" (the floor
+ * given by `granted_by` for `seconds`, 0 = no limit) or "voice" (the relay's active
+ * speaker). Its id is written to *id_out. */
+int tb_rec_catalog_speaking_begin(tb_rec_catalog *cat, const char *session_id,
+                                  const char *participant_id, const char *name, const char *kind,
+                                  const char *granted_by, int seconds, int64_t *id_out);
+/* Closes row `id` now, saying why ("expired", "taken", "left", …). */
+int tb_rec_catalog_speaking_end(tb_rec_catalog *cat, int64_t id, const char *reason);
+
+/* One row of a query: column names and values as text (a value may be NULL). Both
+ * arrays are valid during the call only. */
+typedef void (*tb_rec_catalog_row_fn)(void *user, int ncols, const char *const *names,
+                                      const char *const *values);
+/* Runs a fixed query, calling fn once per row, in time order:
+ *   "register"  attendance of session `arg` (who, role, joined, left)
+ *   "speaking"  its speaking log
+ *   "audit"     its audit log
+ *   "chat"      its chat, deleted messages included
+ *   "sessions"  the 500 latest sessions, of room `arg` (NULL: of every room)
+ * Columns ending in "_us" are wall-clock microseconds. TB_EINVAL for an unknown query. */
+int tb_rec_catalog_query(tb_rec_catalog *cat, const char *what, const char *arg,
+                         tb_rec_catalog_row_fn fn, void *user);
+/* The latest session of `room` (its id into id_out, >= 32 bytes); TB_ENOTFOUND if none. */
+int tb_rec_catalog_session_latest(tb_rec_catalog *cat, const char *room, char *id_out,
+                                  size_t cap);
+/* The room of session `session_id` (into room_out); TB_ENOTFOUND if no such session. */
+int tb_rec_catalog_session_room(tb_rec_catalog *cat, const char *session_id, char *room_out,
+                                size_t cap);
+
 #endif

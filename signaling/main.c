@@ -1,6 +1,9 @@
 /* main.c — the `telebridge` command: git-style subcommands.
  *
  *   telebridge serve [options]   run the daemon (signaling, relay) on the config
+ *   telebridge token [options]   mint a join token and link (cli.c)
+ *   telebridge sessions          list meetings in the catalog (cli.c)
+ *   telebridge export [options]  a meeting's register, speaking log, audit log, chat (cli.c)
  *   telebridge help              list subcommands
  *
  * `serve` runs a GLib main loop on the main thread; SIGINT/SIGTERM end it through a
@@ -13,8 +16,10 @@
 #include "signaling/tb_sig.h"
 
 #include <glib-unix.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef TB_SOURCE_DIR
 #define TB_SOURCE_DIR "."
@@ -43,12 +48,33 @@ static char *default_config(void)
     return g_build_filename(TB_SOURCE_DIR, "configs", "telebridge.ini", NULL);
 }
 
+/* The join link of the default room, which tests and `make run` wait for; on a
+ * terminal also a moderator's link (a token is a credential: it is not written to logs
+ * or pipes). */
+static void print_links(const tb_config *cfg, tb_sig_server *sig, const char *base)
+{
+    const char *room = cfg->rooms.default_room;
+    g_autofree char *link = tb_sig_join_link(base, room, NULL);
+    printf("Telebridge is running. join link: %s\n", link);
+    if (!tb_config_room_get(cfg, room)->allow_anonymous)
+        printf("(room '%s' needs a join token: make one with 'telebridge token --room %s')\n",
+               room, room);
+    if (isatty(STDOUT_FILENO)) {
+        g_autofree char *id = g_strdup_printf("admin-%08x", g_random_int());
+        g_autofree char *token = tb_sig_server_mint(sig, room, "moderator", id, NULL, 12 * 3600);
+        g_autofree char *mod = tb_sig_join_link(base, room, token);
+        printf("moderator link (12 h): %s\n", mod);
+    }
+    fflush(stdout);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     g_autofree char *config = NULL;
     g_auto(GStrv) overrides = NULL;
     g_autofree char *listen = NULL, *web_root = NULL, *log_level = NULL;
     int port = -1;
+    gboolean self_signed = FALSE;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
          "Configuration file (default configs/telebridge.ini)", "FILE"},
@@ -59,6 +85,9 @@ static int cmd_serve(int argc, char **argv)
         {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Same as -o server.web_root=DIR", "DIR"},
         {"log-level", 0, 0, G_OPTION_ARG_STRING, &log_level,
          "Same as -o server.log_level=LEVEL (error, warn, info, debug)", "LEVEL"},
+        {"self-signed", 0, 0, G_OPTION_ARG_NONE, &self_signed,
+         "Serve https/wss with a development certificate made in var_dir/tls (same as -o "
+         "server.self_signed=true); browsers will warn", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("- run the Telebridge server");
@@ -86,6 +115,8 @@ static int cmd_serve(int argc, char **argv)
         g_ptr_array_add(ov, g_strdup_printf("server.web_root=%s", web_root));
     if (log_level)
         g_ptr_array_add(ov, g_strdup_printf("server.log_level=%s", log_level));
+    if (self_signed)
+        g_ptr_array_add(ov, g_strdup("server.self_signed=true"));
     g_ptr_array_add(ov, NULL);
 
     if (!config)
@@ -121,11 +152,10 @@ static int cmd_serve(int argc, char **argv)
     guint sig_int = g_unix_signal_add(SIGINT, on_signal, &s);
     guint sig_term = g_unix_signal_add(SIGTERM, on_signal, &s);
     int bound = tb_sig_server_port(s.sig);
-    base = *cfg.server.public_url ? g_strdup(cfg.server.public_url)
-                                  : g_strdup_printf("http://%s:%d", cfg.server.listen, bound);
-    TB_LOG_INFO("listening on %s:%d (config %s)", cfg.server.listen, bound, config);
-    printf("Telebridge is running. join link: %s/?room=%s\n", base, cfg.rooms.default_room);
-    fflush(stdout);
+    base = tb_sig_server_base_url(s.sig);
+    TB_LOG_INFO("listening on %s:%d%s (config %s)", cfg.server.listen, bound,
+                tb_sig_server_tls(s.sig) ? " with TLS" : "", config);
+    print_links(&cfg, s.sig, base);
     g_main_loop_run(s.loop);
     g_source_remove(sig_int);
     g_source_remove(sig_term);
@@ -142,13 +172,17 @@ static void usage(FILE *f)
 {
     fprintf(f, "Usage: telebridge <command> [options]\n\n"
                "Commands:\n"
-               "  serve    run the server (web client, signaling, media relay)\n"
-               "  help     show this help\n\n"
+               "  serve     run the server (web client, signaling, media relay)\n"
+               "  token     mint a join token and link for a room and a role\n"
+               "  sessions  list meetings (sessions) in the catalog\n"
+               "  export    a meeting's register, speaking log, audit log or chat (CSV, JSON)\n"
+               "  help      show this help\n\n"
                "Run 'telebridge <command> --help' for a command's options.\n");
 }
 
 int main(int argc, char **argv)
 {
+    setlocale(LC_ALL, ""); /* options and messages in the user's charset (UTF-8 names) */
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -156,6 +190,13 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "serve"))
         return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "token") || !strcmp(cmd, "sessions") || !strcmp(cmd, "export")) {
+        g_autofree char *config = default_config();
+        int (*fn)(const char *, int, char **) = !strcmp(cmd, "token")      ? tb_sig_cli_token
+                                                : !strcmp(cmd, "sessions") ? tb_sig_cli_sessions
+                                                                           : tb_sig_cli_export;
+        return fn(config, argc - 1, argv + 1);
+    }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
         return 0;

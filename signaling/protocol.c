@@ -11,7 +11,7 @@
 typedef struct handler {
     const char *type;
     void (*fn)(tb_sig_request *r);
-    bool needs_join;
+    bool needs_join; /* a joined session, admitted from the waiting room if the room has one */
 } handler;
 
 static void ping(tb_sig_request *r) { tb_sig_reply(r->conn, json_integer_value(r->id), NULL); }
@@ -25,6 +25,26 @@ static const handler handlers[] = {
     {"keyframe", tb_sig_session_keyframe, true},
     {"ping", ping, false},
     {"leave", tb_sig_session_leave, false},
+    {"unpublish", tb_sig_session_unpublish, true},
+    {"hand", tb_sig_floor_hand, true},
+    {"chat", tb_sig_chat_send, true},
+    {"consent", tb_sig_consent_set, true},
+    /* moderators (each handler checks the `moderate` permission) */
+    {"mute", tb_sig_mod_mute, true},
+    {"ask_unmute", tb_sig_mod_ask_unmute, true},
+    {"remove", tb_sig_mod_remove, true},
+    {"lock", tb_sig_mod_lock, true},
+    {"room_set", tb_sig_mod_room_set, true},
+    {"stage", tb_sig_mod_stage, true},
+    {"end", tb_sig_mod_end, true},
+    {"admit", tb_sig_lobby_admit, true},
+    {"deny", tb_sig_lobby_deny, true},
+    {"floor_give", tb_sig_floor_give, true},
+    {"floor_take", tb_sig_floor_take, true},
+    {"hand_lower", tb_sig_floor_hand_lower, true},
+    {"chat_delete", tb_sig_chat_delete, true},
+    {"consent_request", tb_sig_consent_request, true},
+    {"export", tb_sig_export_request, true},
 };
 
 void tb_sig_reply(tb_sig_conn *c, json_int_t id, json_t *data)
@@ -79,6 +99,9 @@ void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len)
         tb_sig_error(c, NULL, "bad_request", "field 'id' must be a non-negative integer");
     } else if (h->needs_join && !c->participant) {
         tb_sig_error(c, id, "not_joined", "'%s' needs a joined session: send 'join' first", type);
+    } else if (h->needs_join && !c->participant->admitted) {
+        tb_sig_error(c, id, "waiting", "'%s' is not possible in the waiting room: a moderator "
+                     "will admit you", type);
     } else {
         tb_sig_request r = {c, msg, id};
         h->fn(&r);

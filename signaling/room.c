@@ -1,10 +1,21 @@
-/* room.c — rooms and their participants on the control plane: who is in, what each
- * publishes, and keeping every participant's subscribe connection in step with the
- * tracks of the others. A room exists while someone is in it. */
+/* room.c — rooms and their participants on the control plane: who is in (admitted or
+ * in the waiting room), with which role and permissions, what each publishes, and
+ * keeping every participant's subscribe connection in step with the tracks of the
+ * others.
+ *
+ * A room is created by its first joiner with the settings of its [room:NAME] section
+ * (or the [rooms] defaults). When the last one leaves it lingers for
+ * rooms.empty_timeout seconds, keeping what moderators set (bans, lock, kind), so a
+ * meeting whose people all drop for a moment resumes as it was; then it closes and its
+ * catalog session ends. Permissions are enforced here at the relay: a track its owner
+ * may not send now (no publish right, floor over, muted by a moderator) is muted in the
+ * relay's forwarding, whatever the client does. */
 #define TB_LOG_CAT "sig/room"
 #include "signaling/internal.h"
 
 #include <string.h>
+
+#define CHAT_BURST 10.0 /* chat rate limit: burst, refilled at one message per second (chat.c) */
 
 /* ---- relay events for a participant's connections ---- */
 
@@ -33,6 +44,13 @@ static void on_state(void *user, tb_relay_pc *pc, tb_relay_pc_state state)
 
 static const tb_relay_pc_events pc_events = {on_candidate, on_state};
 
+static void on_active_speaker(void *user, tb_relay_room *rr, const char *owner)
+{
+    tb_sig_floor_on_speaker(user, owner);
+}
+
+static const tb_relay_room_events room_events = {on_active_speaker};
+
 /* ---- rooms ---- */
 
 tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create)
@@ -43,11 +61,25 @@ tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create)
     room = g_new0(tb_sig_room, 1);
     room->name = g_strdup(name);
     room->srv = srv;
+    room->cfg = tb_config_room_get(srv->cfg, name);
+    if (tb_sig_kind_parse(room->cfg->kind, &room->kind))
+        room->kind = TB_SIG_KIND_ROUNDTABLE; /* the config checked it already */
+    room->waiting_room = !strcmp(room->cfg->waiting_room, "true") ||
+                         (!strcmp(room->cfg->waiting_room, "auto") &&
+                          room->kind == TB_SIG_KIND_CONSULTATION);
+    room->chat_enabled = room->cfg->chat;
+    room->floor_seconds = room->cfg->floor_seconds;
+    room->title = g_strdup(*room->cfg->title ? room->cfg->title : name);
+    room->bans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     room->relay_room = tb_relay_room_create(srv->relay, name);
+    tb_relay_room_set_events(room->relay_room, &room_events, room);
     room->participants = g_ptr_array_new();
+    room->waiting = g_ptr_array_new();
+    g_queue_init(&room->chat);
     tb_rec_catalog_session_begin(srv->catalog, name, room->session_id, sizeof room->session_id);
     g_hash_table_insert(srv->rooms, room->name, room);
-    TB_LOG_INFO("[%s] room opened", name);
+    TB_LOG_INFO("[%s] room opened (%s%s)", name, tb_sig_kind_name(room->kind),
+                room->waiting_room ? ", waiting room" : "");
     return room;
 }
 
@@ -55,24 +87,76 @@ static void room_free(tb_sig_room *room)
 {
     g_hash_table_remove(room->srv->rooms, room->name);
     TB_LOG_INFO("[%s] room closed", room->name);
+    if (room->linger_timer)
+        g_source_remove(room->linger_timer);
+    if (room->floor_timer)
+        g_source_remove(room->floor_timer);
+    tb_sig_floor_room_closing(room);
     tb_rec_catalog_session_end(room->srv->catalog, room->session_id);
     tb_relay_room_destroy(room->relay_room);
     g_ptr_array_unref(room->participants);
+    g_ptr_array_unref(room->waiting);
+    g_queue_clear_full(&room->chat, (GDestroyNotify)json_decref);
+    g_hash_table_unref(room->bans);
+    g_free(room->title);
     g_free(room->name);
     g_free(room);
 }
 
-tb_sig_participant *tb_sig_room_add(tb_sig_room *room, tb_sig_conn *conn, const char *name)
+static gboolean linger_done(gpointer data)
+{
+    tb_sig_room *room = data;
+    room->linger_timer = 0;
+    room_free(room);
+    return G_SOURCE_REMOVE;
+}
+
+/* The room is empty: close it now or after rooms.empty_timeout. */
+static void maybe_close(tb_sig_room *room)
+{
+    if (room->participants->len || room->waiting->len)
+        return;
+    int linger = room->srv->cfg->rooms.empty_timeout_s;
+    if (room->ending || linger <= 0) {
+        room_free(room);
+        return;
+    }
+    if (!room->linger_timer)
+        room->linger_timer = g_timeout_add_seconds((guint)linger, linger_done, room);
+}
+
+tb_sig_participant *tb_sig_room_add(tb_sig_room *room, tb_sig_conn *conn, const char *name,
+                                    tb_sig_grant *g, bool admitted)
 {
     tb_sig_participant *p = g_new0(tb_sig_participant, 1);
     g_snprintf(p->id, sizeof p->id, "p%08x", g_random_int());
     p->name = g_strdup(name);
+    p->identity = g_steal_pointer(&g->identity);
     p->room = room;
     p->conn = conn;
     p->audio = p->video = true;
-    g_ptr_array_add(room->participants, p);
-    tb_rec_catalog_attend_join(room->srv->catalog, room->session_id, p->id, NULL, p->name, NULL);
+    p->role = p->base_role = g->role;
+    p->perms = p->base_perms = g->perms;
+    p->admitted = admitted;
+    p->since_us = tb_rec_catalog_now_us();
+    p->consent = -1;
+    p->chat_tokens = CHAT_BURST;
+    g_ptr_array_add(admitted ? room->participants : room->waiting, p);
+    if (room->linger_timer) {
+        g_source_remove(room->linger_timer);
+        room->linger_timer = 0;
+    }
     return p;
+}
+
+void tb_sig_room_enter(tb_sig_participant *p)
+{
+    tb_sig_room *room = p->room;
+    tb_rec_catalog_attend_join(room->srv->catalog, room->session_id, p->id, p->identity, p->name,
+                               tb_sig_role_name(p->role));
+    json_t *ev = json_pack("{s:s, s:o}", "type", "participant_joined", "participant",
+                           tb_sig_participant_json(p));
+    tb_sig_room_broadcast(room, p, ev);
 }
 
 void tb_sig_room_broadcast(tb_sig_room *room, tb_sig_participant *except, json_t *msg)
@@ -85,11 +169,42 @@ void tb_sig_room_broadcast(tb_sig_room *room, tb_sig_participant *except, json_t
     json_decref(msg);
 }
 
+void tb_sig_room_broadcast_moderators(tb_sig_room *room, json_t *msg)
+{
+    for (guint i = 0; i < room->participants->len; i++) {
+        tb_sig_participant *p = g_ptr_array_index(room->participants, i);
+        if ((p->perms & TB_SIG_PERM_MODERATE) && p->conn)
+            tb_sig_conn_send(p->conn, json_deep_copy(msg));
+    }
+    json_decref(msg);
+}
+
+tb_sig_participant *tb_sig_room_find(tb_sig_room *room, const char *id)
+{
+    GPtrArray *lists[2] = {room->participants, room->waiting};
+    for (int l = 0; l < 2; l++)
+        for (guint i = 0; i < lists[l]->len; i++) {
+            tb_sig_participant *p = g_ptr_array_index(lists[l], i);
+            if (!strcmp(p->id, id))
+                return p;
+        }
+    return NULL;
+}
+
 json_t *tb_sig_track_json(tb_relay_track *t)
 {
     return json_pack("{s:s, s:s, s:s, s:s}", "id", tb_relay_track_id(t), "kind",
                      tb_relay_track_kind(t) == TB_RELAY_KIND_AUDIO ? "audio" : "video", "label",
                      tb_relay_track_label(t), "codec", tb_relay_track_codec(t));
+}
+
+json_t *tb_sig_perms_json(unsigned perms)
+{
+    json_t *a = json_array();
+    for (int i = 0; tb_sig_perm_name_at(i); i++)
+        if (perms & (1u << i))
+            json_array_append_new(a, json_string(tb_sig_perm_name_at(i)));
+    return a;
 }
 
 json_t *tb_sig_participant_json(tb_sig_participant *p)
@@ -101,12 +216,100 @@ json_t *tb_sig_participant_json(tb_sig_participant *p)
             json_array_append_new(tracks, tb_sig_track_json(g_ptr_array_index(ts, i)));
         g_ptr_array_unref(ts);
     }
-    return json_pack("{s:s, s:s, s:b, s:b, s:o}", "id", p->id, "name", p->name, "audio", p->audio,
-                     "video", p->video, "tracks", tracks);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:o, s:b, s:b, s:{s:b, s:b, s:b}, s:o}", "id",
+                          p->id, "name", p->name, "role", tb_sig_role_name(p->role), "audio",
+                          p->audio, "video", p->video, "tracks", tracks, "hand", p->hand, "floor",
+                          p->floor, "muted", "audio", p->mod_muted[TB_SIG_MEDIA_AUDIO], "video",
+                          p->mod_muted[TB_SIG_MEDIA_VIDEO], "screen",
+                          p->mod_muted[TB_SIG_MEDIA_SCREEN], "perms", tb_sig_perms_json(p->perms));
+    if (p->hand)
+        json_object_set_new(j, "hand_seq", json_integer(p->hand_seq));
+    json_object_set_new(j, "consent", p->consent < 0 ? json_null() : json_boolean(p->consent));
+    return j;
+}
+
+json_t *tb_sig_room_state_json(tb_sig_room *room)
+{
+    json_t *floor = json_null();
+    tb_sig_participant *h = room->floor_holder;
+    if (h) {
+        int64_t left = 0;
+        if (room->floor_until_us)
+            left = MAX(0, (room->floor_until_us - g_get_monotonic_time()) / 1000);
+        floor = json_pack("{s:s, s:s, s:i, s:I}", "participant_id", h->id, "name", h->name,
+                          "seconds", room->floor_given_s, "remaining_ms", (json_int_t)left);
+    }
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:b, s:o, s:o}", "name", room->name,
+                     "title", room->title, "kind", tb_sig_kind_name(room->kind), "locked",
+                     room->locked, "waiting_room", room->waiting_room, "chat", room->chat_enabled,
+                     "floor_seconds", room->floor_seconds, "consent_requested",
+                     room->consent_requested, "speaker",
+                     *room->speaker ? json_string(room->speaker) : json_null(), "floor", floor);
+}
+
+void tb_sig_room_state_changed(tb_sig_room *room)
+{
+    tb_sig_room_broadcast(room, NULL, json_pack("{s:s, s:o}", "type", "room_updated", "room",
+                                                tb_sig_room_state_json(room)));
+}
+
+json_t *tb_sig_room_snapshot(tb_sig_participant *p)
+{
+    tb_sig_room *room = p->room;
+    json_t *others = json_array();
+    for (guint i = 0; i < room->participants->len; i++) {
+        tb_sig_participant *o = g_ptr_array_index(room->participants, i);
+        if (o != p)
+            json_array_append_new(others, tb_sig_participant_json(o));
+    }
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:[], s:o, s:o, s:o}",
+                          "participant_id", p->id, "room", room->name, "name", p->name, "role",
+                          tb_sig_role_name(p->role), "perms", tb_sig_perms_json(p->perms),
+                          "waiting", false, "participants", others, "ice_servers", "room_state",
+                          tb_sig_room_state_json(room), "chat", tb_sig_chat_history(room), "self",
+                          tb_sig_participant_json(p));
+    if (p->perms & TB_SIG_PERM_MODERATE)
+        json_object_set_new(d, "lobby", tb_sig_lobby_json(room));
+    return d;
+}
+
+void tb_sig_participant_changed(tb_sig_participant *p)
+{
+    if (!p->admitted)
+        return;
+    tb_sig_room_broadcast(p->room, NULL,
+                          json_pack("{s:s, s:s, s:b, s:b, s:o}", "type", "participant_updated",
+                                    "participant_id", p->id, "audio", p->audio, "video", p->video,
+                                    "participant", tb_sig_participant_json(p)));
+}
+
+bool tb_sig_participant_may_publish(const tb_sig_participant *p)
+{
+    return p->admitted && tb_sig_may_publish(p->perms, p->floor);
+}
+
+void tb_sig_participant_apply_mutes(tb_sig_participant *p)
+{
+    if (!p->pub)
+        return;
+    bool may = tb_sig_participant_may_publish(p);
+    GPtrArray *ts = tb_relay_pc_published_tracks(p->pub);
+    for (guint i = 0; i < ts->len; i++) {
+        tb_relay_track *t = g_ptr_array_index(ts, i);
+        tb_sig_media m = tb_relay_track_kind(t) == TB_RELAY_KIND_AUDIO ? TB_SIG_MEDIA_AUDIO
+                         : !strcmp(tb_relay_track_label(t), "screen") ? TB_SIG_MEDIA_SCREEN
+                                                                      : TB_SIG_MEDIA_VIDEO;
+        bool muted = !may || p->mod_muted[m] ||
+                     (m == TB_SIG_MEDIA_SCREEN && !(p->perms & TB_SIG_PERM_SCREEN));
+        tb_relay_track_set_muted(p->room->relay_room, t, muted);
+    }
+    g_ptr_array_unref(ts);
 }
 
 void tb_sig_room_update_subscription(tb_sig_participant *p)
 {
+    if (!p->admitted)
+        return;
     GPtrArray *want = g_ptr_array_new();
     GPtrArray *owned = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     for (guint i = 0; i < p->room->participants->len; i++) {
@@ -149,9 +352,27 @@ tb_relay_pc *tb_sig_participant_pub(tb_sig_participant *p)
     return p->pub;
 }
 
+static void participant_free(tb_sig_participant *p)
+{
+    if (p->conn)
+        p->conn->participant = NULL;
+    g_free(p->name);
+    g_free(p->identity);
+    g_free(p);
+}
+
 void tb_sig_room_remove(tb_sig_participant *p)
 {
     tb_sig_room *room = p->room;
+    if (!p->admitted) {
+        g_ptr_array_remove(room->waiting, p);
+        TB_LOG_INFO("[%s/%s] left the waiting room", room->name, p->id);
+        participant_free(p);
+        tb_sig_lobby_notify(room);
+        maybe_close(room);
+        return;
+    }
+    tb_sig_floor_participant_left(p);
     g_ptr_array_remove(room->participants, p);
     bool had_tracks = false;
     if (p->pub) {
@@ -176,23 +397,53 @@ void tb_sig_room_remove(tb_sig_participant *p)
                           json_pack("{s:s, s:s}", "type", "participant_left", "participant_id", p->id));
     if (had_tracks)
         tb_sig_room_update_all(room, NULL);
-    if (p->conn)
-        p->conn->participant = NULL;
-    g_free(p->name);
-    g_free(p);
-    if (room->participants->len == 0)
+    participant_free(p);
+    maybe_close(room);
+}
+
+void tb_sig_room_kick(tb_sig_participant *p, json_t *event, int status)
+{
+    if (p->conn && event)
+        tb_sig_conn_send(p->conn, event);
+    else
+        json_decref(event);
+    if (p->conn && status)
+        tb_sig_conn_close(p->conn, status);
+    tb_sig_room_remove(p);
+}
+
+void tb_sig_room_close(tb_sig_room *room, json_t *event, int status)
+{
+    room->ending = true;
+    guint n = room->participants->len + room->waiting->len;
+    if (n == 0) {
+        json_decref(event);
         room_free(room);
+        return;
+    }
+    /* Everyone is told and their connections marked closing first, so that the
+     * departures below do not send a flurry of participant_left to the leavers. */
+    GPtrArray *lists[2] = {room->waiting, room->participants};
+    for (int l = 0; l < 2; l++)
+        for (guint i = 0; i < lists[l]->len; i++) {
+            tb_sig_participant *p = g_ptr_array_index(lists[l], i);
+            if (p->conn && event)
+                tb_sig_conn_send(p->conn, json_deep_copy(event));
+            if (p->conn && status)
+                tb_sig_conn_close(p->conn, status);
+        }
+    json_decref(event);
+    /* The last removal frees the room: count down rather than test the lists. */
+    while (n-- > 0) {
+        GPtrArray *list = room->waiting->len ? room->waiting : room->participants;
+        tb_sig_room_remove(g_ptr_array_index(list, list->len - 1));
+    }
 }
 
 void tb_sig_room_destroy_all(tb_sig_server *srv)
 {
     GList *rooms = g_hash_table_get_values(srv->rooms);
-    for (GList *l = rooms; l; l = l->next) {
-        tb_sig_room *room = l->data;
-        while (room->participants->len > 1)
-            tb_sig_room_remove(g_ptr_array_index(room->participants, 0));
-        if (room->participants->len == 1)
-            tb_sig_room_remove(g_ptr_array_index(room->participants, 0)); /* frees the room */
-    }
+    for (GList *l = rooms; l; l = l->next)
+        tb_sig_room_close(l->data, NULL, 0);
     g_list_free(rooms);
 }

@@ -1,5 +1,7 @@
 /* server.c — libwebsockets on the GLib main loop: static files from web/ and the
- * signaling WebSocket at /ws, on one port.
+ * signaling WebSocket at /ws, on one port; https/wss when a certificate is configured
+ * (or made with --self-signed), HTTP/1.1 only (ALPN), so that WebSockets are plain
+ * RFC 6455 upgrades rather than RFC 8441 streams.
  *
  * lws runs through its glib event-loop plugin (PLATFORM.md), so lws callbacks, GLib
  * sources and relay events all run on the main thread and share state without locks.
@@ -216,6 +218,14 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
         g_free(srv);
         return NULL;
     }
+    srv->token_key = tb_sig_auth_load_key(cfg, err, errlen);
+    if (!srv->token_key) {
+        tb_rec_catalog_close(srv->catalog);
+        g_hash_table_unref(srv->rooms);
+        g_free(srv->web_root_abs);
+        g_free(srv);
+        return NULL;
+    }
     int stale = tb_rec_catalog_sessions_close_stale(srv->catalog);
     if (stale > 0)
         TB_LOG_WARN("%d session(s) were still open from a previous run: marked interrupted", stale);
@@ -242,14 +252,30 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     info.user = srv;
     info.pcontext = &srv->lws;
     info.vhost_name = "telebridge";
+    if (*cfg->server.tls_cert) {
+        srv->tls_cert = g_strdup(cfg->server.tls_cert);
+        srv->tls_key = g_strdup(cfg->server.tls_key);
+    } else if (cfg->server.self_signed &&
+               tb_sig_tls_self_signed(cfg, &srv->tls_cert, &srv->tls_key, err, errlen)) {
+        tb_sig_server_destroy(srv);
+        return NULL;
+    }
+    if (srv->tls_cert) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = srv->tls_cert;
+        info.ssl_private_key_filepath = srv->tls_key;
+        info.alpn = "http/1.1";
+    }
     srv->lws = lws_create_context(&info);
     if (!srv->lws) {
-        snprintf(err, errlen, "cannot listen on %s:%d (in use? libwebsockets-evlib-glib missing?)",
-                 cfg->server.listen, cfg->server.port);
-        tb_rec_catalog_close(srv->catalog);
-        g_hash_table_unref(srv->rooms);
-        g_free(srv->web_root_abs);
-        g_free(srv);
+        if (srv->tls_cert)
+            snprintf(err, errlen, "cannot listen on %s:%d with TLS (port in use? certificate %s "
+                     "or key %s unreadable or not matching?)", cfg->server.listen,
+                     cfg->server.port, srv->tls_cert, srv->tls_key);
+        else
+            snprintf(err, errlen, "cannot listen on %s:%d (in use? libwebsockets-evlib-glib "
+                     "missing?)", cfg->server.listen, cfg->server.port);
+        tb_sig_server_destroy(srv);
         return NULL;
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(srv->lws, "telebridge");
@@ -260,11 +286,14 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
 
 int tb_sig_server_port(const tb_sig_server *srv) { return srv->port; }
 
+bool tb_sig_server_tls(const tb_sig_server *srv) { return srv->tls_cert != NULL; }
+
 void tb_sig_server_destroy(tb_sig_server *srv)
 {
     if (!srv)
         return;
-    g_source_remove(srv->idle_timer);
+    if (srv->idle_timer)
+        g_source_remove(srv->idle_timer);
     /* Participants leave first, so rooms and relay connections close in order; then
      * lws closes the sockets and calls CLOSED for each connection. */
     for (GList *l = srv->conns; l; l = l->next)
@@ -276,6 +305,10 @@ void tb_sig_server_destroy(tb_sig_server *srv)
         conn_free(srv->conns->data);
     g_hash_table_unref(srv->rooms);
     tb_rec_catalog_close(srv->catalog);
+    if (srv->token_key)
+        g_bytes_unref(srv->token_key);
+    g_free(srv->tls_cert);
+    g_free(srv->tls_key);
     g_free(srv->web_root_abs);
     g_free(srv);
 }

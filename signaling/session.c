@@ -8,8 +8,7 @@
 
 static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
 
-/* A required string field of at most max bytes; NULL (error sent) otherwise. */
-static const char *str_field(tb_sig_request *r, const char *key, size_t max)
+const char *tb_sig_str_field(tb_sig_request *r, const char *key, size_t max)
 {
     json_t *v = json_object_get(r->msg, key);
     if (!json_is_string(v)) {
@@ -23,7 +22,34 @@ static const char *str_field(tb_sig_request *r, const char *key, size_t max)
     return json_string_value(v);
 }
 
-static bool valid_room(const char *s)
+#define str_field tb_sig_str_field
+
+bool tb_sig_require(tb_sig_request *r, unsigned perm, const char *what)
+{
+    tb_sig_participant *p = r->conn->participant;
+    if (p && (p->perms & perm))
+        return true;
+    const char *name = "?";
+    for (int i = 0; tb_sig_perm_name_at(i); i++)
+        if (perm == 1u << i)
+            name = tb_sig_perm_name_at(i);
+    tb_sig_error(r->conn, r->id, "forbidden", "%s needs the '%s' permission (your role: %s)", what,
+                 name, p ? tb_sig_role_name(p->role) : "none");
+    return false;
+}
+
+tb_sig_participant *tb_sig_target(tb_sig_request *r)
+{
+    const char *id = str_field(r, "participant_id", 32);
+    if (!id)
+        return NULL;
+    tb_sig_participant *t = tb_sig_room_find(r->conn->participant->room, id);
+    if (!t)
+        tb_sig_error(r->conn, r->id, "not_found", "no participant '%s' in this room", id);
+    return t;
+}
+
+bool tb_sig_valid_room(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 64)
@@ -47,26 +73,95 @@ static bool valid_name(const char *s)
     return true;
 }
 
+/* The display name: the token's, else the request's `name`. NULL when an error was sent. */
+static char *join_name(tb_sig_request *r, const tb_sig_grant *g)
+{
+    json_t *v = json_object_get(r->msg, "name");
+    if (v && !json_is_string(v) && !json_is_null(v)) {
+        tb_sig_error(r->conn, r->id, "bad_request", "field 'name' must be a string");
+        return NULL;
+    }
+    if (!g->name && !json_is_string(v)) {
+        tb_sig_error(r->conn, r->id, "bad_request", "field 'name' must be a string");
+        return NULL;
+    }
+    if (!g->name && json_string_length(v) > 256) {
+        tb_sig_error(r->conn, r->id, "bad_request", "field 'name' is longer than 256 bytes");
+        return NULL;
+    }
+    char *clean = g_strstrip(g_strdup(g->name ? g->name : json_string_value(v)));
+    if (!valid_name(clean)) {
+        tb_sig_error(r->conn, r->id, "bad_request",
+                     "field 'name': 1-64 characters, no control characters");
+        g_free(clean);
+        return NULL;
+    }
+    return clean;
+}
+
+/* Refusals that depend on the room as it is: bans, lock, capacity. An earlier
+ * connection of the same identity is replaced (its client gets `replaced`). Returns
+ * false when an error was sent. */
+static bool room_admits(tb_sig_request *r, const char *room_name, const tb_sig_grant *g,
+                        const char *name)
+{
+    tb_sig_server *srv = r->conn->srv;
+    tb_sig_room *room = tb_sig_room_get(srv, room_name, false);
+    if (!room)
+        return true;
+    g_autofree char *ban = g->identity ? g_strconcat("id:", g->identity, NULL)
+                                       : g_strconcat("name:", name, NULL);
+    if (g_hash_table_contains(room->bans, ban)) {
+        tb_sig_error(r->conn, r->id, "banned", "you were removed from this meeting and may not "
+                                               "rejoin it");
+        return false;
+    }
+    bool moderator = g->perms & TB_SIG_PERM_MODERATE;
+    if (room->locked && !moderator) {
+        tb_sig_error(r->conn, r->id, "room_locked", "the meeting is locked: nobody new may join");
+        return false;
+    }
+    GPtrArray *lists[2] = {room->participants, room->waiting};
+    tb_sig_participant *old = NULL;
+    for (int l = 0; l < 2 && g->identity && !old; l++)
+        for (guint i = 0; i < lists[l]->len && !old; i++) {
+            tb_sig_participant *p = g_ptr_array_index(lists[l], i);
+            if (p->identity && !strcmp(p->identity, g->identity))
+                old = p;
+        }
+    if (old) {
+        TB_LOG_INFO("[%s/%s] replaced by a new connection of '%s'", room->name, old->id,
+                    old->identity);
+        tb_sig_room_kick(old, json_pack("{s:s}", "type", "replaced"), TB_SIG_CLOSE_REPLACED);
+        room = tb_sig_room_get(srv, room_name, false); /* an empty room may have closed */
+        if (!room)
+            return true;
+    }
+    int max = room->cfg->max_participants;
+    if ((int)(room->participants->len + room->waiting->len) >= max) {
+        tb_sig_error(r->conn, r->id, "room_full", "the room has %d participants already", max);
+        return false;
+    }
+    return true;
+}
+
 void tb_sig_session_join(tb_sig_request *r)
 {
     tb_sig_conn *c = r->conn;
-    const tb_config *cfg = c->srv->cfg;
     if (c->participant) {
         tb_sig_error(c, r->id, "already_joined", "this connection has joined already");
         return;
     }
     const char *room_name = str_field(r, "room", 64);
-    const char *name = room_name ? str_field(r, "name", 256) : NULL;
-    if (!name)
+    if (!room_name)
         return;
-    if (!valid_room(room_name)) {
+    if (!tb_sig_valid_room(room_name)) {
         tb_sig_error(c, r->id, "bad_request", "field 'room': 1-64 characters of A-Z a-z 0-9 _ -");
         return;
     }
-    g_autofree char *clean = g_strstrip(g_strdup(name));
-    if (!valid_name(clean)) {
-        tb_sig_error(c, r->id, "bad_request",
-                     "field 'name': 1-64 characters, no control characters");
+    json_t *tok = json_object_get(r->msg, "token");
+    if (tok && !json_is_string(tok) && !json_is_null(tok)) {
+        tb_sig_error(c, r->id, "bad_request", "field 'token' must be a string");
         return;
     }
     json_t *a = json_object_get(r->msg, "audio"), *v = json_object_get(r->msg, "video");
@@ -74,32 +169,55 @@ void tb_sig_session_join(tb_sig_request *r)
         tb_sig_error(c, r->id, "bad_request", "fields 'audio' and 'video' must be booleans");
         return;
     }
-    if (!cfg->rooms.allow_anonymous) {
-        tb_sig_error(c, r->id, "forbidden", "anonymous joining is switched off on this server");
+    const char *token = json_string_value(tok);
+    tb_sig_grant g = {0};
+    char err[256] = "";
+    const char *code = tb_sig_auth_join(c->srv, room_name, token && *token ? token : NULL, &g,
+                                        err, sizeof err);
+    if (code) {
+        TB_LOG_INFO("[%s] join refused (%s) from %s: %s", room_name, code, c->peer, err);
+        tb_sig_error(c, r->id, code, "%s", err);
         return;
     }
-    tb_sig_room *room = tb_sig_room_get(c->srv, room_name, false);
-    if (room && (int)room->participants->len >= cfg->rooms.max_participants) {
-        tb_sig_error(c, r->id, "room_full", "the room has %d participants already",
-                     cfg->rooms.max_participants);
+    g_autofree char *name = join_name(r, &g);
+    if (!name || !room_admits(r, room_name, &g, name)) {
+        tb_sig_grant_clear(&g);
         return;
     }
-    room = tb_sig_room_get(c->srv, room_name, true);
-    json_t *others = json_array();
-    for (guint i = 0; i < room->participants->len; i++)
-        json_array_append_new(others, tb_sig_participant_json(g_ptr_array_index(room->participants, i)));
-    tb_sig_participant *p = tb_sig_room_add(room, c, clean);
+    tb_sig_room *room = tb_sig_room_get(c->srv, room_name, true);
+    bool admitted = !room->waiting_room || (g.perms & TB_SIG_PERM_MODERATE);
+    tb_sig_participant *p = tb_sig_room_add(room, c, name, &g, admitted);
+    tb_sig_grant_clear(&g);
     c->participant = p;
     p->audio = !a || json_is_true(a);
     p->video = !v || json_is_true(v);
-    TB_LOG_INFO("[%s/%s] joined as '%s' from %s", room->name, p->id, p->name, c->peer);
-    tb_sig_reply(c, rid(r),
-                 json_pack("{s:s, s:s, s:o, s:[]}", "participant_id", p->id, "room", room->name,
-                           "participants", others, "ice_servers"));
-    json_t *ev = json_pack("{s:s, s:o}", "type", "participant_joined", "participant",
-                           tb_sig_participant_json(p));
-    tb_sig_room_broadcast(room, p, ev);
+    TB_LOG_INFO("[%s/%s] %s as '%s' (%s%s) from %s", room->name, p->id,
+                admitted ? "joined" : "waits", p->name, tb_sig_role_name(p->role),
+                p->identity ? "" : ", anonymous", c->peer);
+    if (!admitted) {
+        tb_sig_reply(c, rid(r),
+                     json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:{s:s, s:s, s:s}}",
+                               "participant_id", p->id, "room", room->name, "name", p->name,
+                               "role", tb_sig_role_name(p->role), "perms",
+                               tb_sig_perms_json(p->perms), "waiting", true, "room_state", "name",
+                               room->name, "title", room->title, "kind",
+                               tb_sig_kind_name(room->kind)));
+        tb_sig_lobby_notify(room);
+        return;
+    }
+    tb_sig_reply(c, rid(r), tb_sig_room_snapshot(p));
+    tb_sig_room_enter(p);
     tb_sig_room_update_subscription(p);
+}
+
+/* Why p may not publish now, for the `forbidden` reason. */
+static const char *publish_refusal(const tb_sig_participant *p)
+{
+    if (p->role == TB_SIG_ROLE_PARTICIPANT)
+        return "a participant may publish only while holding the floor: raise your hand";
+    if (p->role == TB_SIG_ROLE_VIEWER)
+        return "a viewer only receives: raise your hand to be brought on stage";
+    return "you may not publish in this meeting";
 }
 
 void tb_sig_session_publish(tb_sig_request *r)
@@ -107,6 +225,13 @@ void tb_sig_session_publish(tb_sig_request *r)
     tb_sig_participant *p = r->conn->participant;
     const char *sdp = str_field(r, "sdp", 64 * 1024);
     if (!sdp)
+        return;
+    if (!tb_sig_participant_may_publish(p)) {
+        tb_sig_error(r->conn, r->id, "forbidden", "%s", publish_refusal(p));
+        return;
+    }
+    if (tb_sig_sdp_video_senders(sdp, strlen(sdp)) > 1 &&
+        !tb_sig_require(r, TB_SIG_PERM_SCREEN, "sharing a screen"))
         return;
     char err[256] = "";
     GPtrArray *added = NULL, *removed = NULL;
@@ -116,6 +241,8 @@ void tb_sig_session_publish(tb_sig_request *r)
         tb_sig_error(r->conn, r->id, "bad_sdp", "%s", err);
         return;
     }
+    /* Before anyone subscribes: what p may not send now is never forwarded. */
+    tb_sig_participant_apply_mutes(p);
     tb_sig_reply(r->conn, rid(r), json_pack("{s:s}", "sdp", answer));
     g_free(answer);
     for (guint i = 0; i < removed->len; i++)
@@ -132,6 +259,26 @@ void tb_sig_session_publish(tb_sig_request *r)
         tb_sig_room_update_all(p->room, p);
     g_ptr_array_unref(added);
     g_ptr_array_unref(removed);
+}
+
+void tb_sig_session_unpublish(tb_sig_request *r)
+{
+    tb_sig_participant *p = r->conn->participant;
+    if (p->pub) {
+        GPtrArray *ts = tb_relay_pc_published_tracks(p->pub);
+        for (guint i = 0; i < ts->len; i++)
+            tb_sig_room_broadcast(p->room, p,
+                                  json_pack("{s:s, s:s, s:s}", "type", "track_removed",
+                                            "participant_id", p->id, "track_id",
+                                            tb_relay_track_id(g_ptr_array_index(ts, i))));
+        bool had = ts->len > 0;
+        g_ptr_array_unref(ts);
+        tb_relay_pc_close(p->pub);
+        p->pub = NULL;
+        if (had)
+            tb_sig_room_update_all(p->room, p);
+    }
+    tb_sig_reply(r->conn, rid(r), NULL);
 }
 
 void tb_sig_session_answer(tb_sig_request *r)
@@ -209,9 +356,7 @@ void tb_sig_session_media(tb_sig_request *r)
     if (v)
         p->video = json_is_true(v);
     tb_sig_reply(r->conn, rid(r), NULL);
-    tb_sig_room_broadcast(p->room, p,
-                          json_pack("{s:s, s:s, s:b, s:b}", "type", "participant_updated",
-                                    "participant_id", p->id, "audio", p->audio, "video", p->video));
+    tb_sig_participant_changed(p);
 }
 
 void tb_sig_session_keyframe(tb_sig_request *r)

@@ -14,7 +14,7 @@ let daemon;
 const gst = [];
 
 before(async () => {
-  daemon = new Daemon('interop');
+  daemon = new Daemon('interop', { anonymous: true });
   await daemon.start();
 });
 

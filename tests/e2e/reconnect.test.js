@@ -17,7 +17,7 @@ let ready = false;
 const metrics = {};
 
 before(async () => {
-  daemon = new Daemon('reconnect');
+  daemon = new Daemon('reconnect', { anonymous: true });
   await daemon.start();
 });
 

@@ -17,7 +17,7 @@ let clients = [];
 let step = 0; // number of steps that passed; a step needs all before it
 
 before(async () => {
-  daemon = new Daemon('room');
+  daemon = new Daemon('room', { anonymous: true });
   await daemon.start();
 });
 

@@ -18,12 +18,15 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tbtest import ABNF, SLOW, Closed, Conn, Daemon, fixture, log, make_answer  # noqa: E402
+from tbtest import ABNF, ANONYMOUS, SLOW, Closed, Conn, Daemon, fixture, log, make_answer  # noqa: E402
 
 OFFER = fixture("chromium_offer_av.sdp")
 CASES = []
 DOCUMENTED = {"bad_json", "bad_request", "unknown_type", "not_joined", "already_joined",
-              "room_full", "forbidden", "bad_sdp", "bad_candidate", "wrong_state", "internal"}
+              "room_full", "forbidden", "bad_sdp", "bad_candidate", "wrong_state", "internal",
+              "token_required", "token_malformed", "token_alg", "token_signature",
+              "token_expired", "token_not_yet_valid", "token_room", "banned", "room_locked",
+              "waiting", "not_found", "rate_limited"}
 
 
 def case(fn):
@@ -505,7 +508,7 @@ def main():
         ctx.url = args.url
         ctx.port = int(re.search(r":(\d+)/", args.url).group(1))
     else:
-        daemon = Daemon("bad_input")
+        daemon = Daemon("bad_input", extra_args=ANONYMOUS)
         try:
             daemon.start()
         except Exception as e:  # noqa: BLE001

@@ -7,7 +7,12 @@
   matching by id, event collection and close-code capture.
 - make_answer(): a syntactically complete answer to a relay subscribe offer, for clients
   that negotiate but never send media.
+- mint(): join tokens (HS256 JWTs) made here, independently of the server's code, with
+  any header, claims or key, for forged, expired and alg "none" cases.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -60,11 +65,44 @@ def pick_port(offset=0):
     raise RuntimeError("no free port from %d" % base)
 
 
+# The token key the test daemons run with (-o auth.secret), so tests can mint tokens.
+TEST_SECRET = "integration-test-secret-0123456789"
+# Options that let anyone join any room with a name and publish (tests of media, not access).
+ANONYMOUS = ["-o", "rooms.allow_anonymous=true", "-o", "rooms.anonymous_role=speaker"]
+
+
+def b64url(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(room, role="speaker", identity=None, name=None, ttl=3600, secret=TEST_SECRET,
+         header=None, extra=None, drop=(), now=None):
+    """An HS256 join token. `header` replaces the JOSE header, `extra` adds or replaces
+    claims, `drop` removes claims; secret=None gives an empty signature."""
+    now = int(time.time()) if now is None else now
+    claims = {"iss": "telebridge", "sub": identity or "id-%08x" % random.getrandbits(32),
+              "room": room, "role": role, "iat": now, "exp": now + ttl}
+    if name is not None:
+        claims["name"] = name
+    claims.update(extra or {})
+    for k in drop:
+        claims.pop(k, None)
+    head = b64url(json.dumps(header or {"alg": "HS256", "typ": "JWT"}))
+    body = b64url(json.dumps(claims, ensure_ascii=False))
+    signing = (head + "." + body).encode()
+    sig = "" if secret is None else b64url(hmac.new(secret.encode(), signing, hashlib.sha256).digest())
+    return head + "." + body + "." + sig
+
+
 class Daemon:
-    def __init__(self, name, port=None, binary=None):
+    def __init__(self, name, port=None, binary=None, extra_args=(), secret=TEST_SECRET):
         self.name = name
         self.port = port or pick_port()
         self.bin = binary or daemon_binary()
+        self.extra_args = list(extra_args)
+        self.secret = secret
         self.var_dir = tempfile.mkdtemp(prefix="tb-var-%s-" % name)
         os.makedirs(os.path.join(OUT_DIR, "logs"), exist_ok=True)
         self.log_file = os.path.join(OUT_DIR, "logs", "%s.daemon.log" % name)
@@ -83,7 +121,9 @@ class Daemon:
              "-o", "server.web_root=%s" % os.path.join(REPO, "web")]
         if os.environ.get("TB_LOG_LEVEL"):
             a += ["-o", "server.log_level=%s" % os.environ["TB_LOG_LEVEL"]]
-        return a
+        if self.secret:
+            a += ["-o", "auth.secret=%s" % self.secret]
+        return a + self.extra_args
 
     def start(self, timeout=20 * SLOW):
         if not os.path.exists(self.bin):

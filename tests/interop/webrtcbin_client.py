@@ -243,7 +243,10 @@ class Client:
 
     def on_open(self):
         say("connected", self.args.url)
-        self.request("join", self.on_joined, room=self.args.room, name=self.args.name)
+        fields = dict(room=self.args.room, name=self.args.name)
+        if self.args.token:
+            fields["token"] = self.args.token
+        self.request("join", self.on_joined, **fields)
         return False
 
     def on_ws_error(self, e):
@@ -594,6 +597,7 @@ def main():
     ap.add_argument("--url", default="ws://127.0.0.1:8080/ws")
     ap.add_argument("--room", default="welcome")
     ap.add_argument("--name", default="webrtcbin")
+    ap.add_argument("--token", help="join token (telebridge token --token-only)")
     ap.add_argument("--publish", action="store_true")
     ap.add_argument("--subscribe", action="store_true")
     ap.add_argument("--selftest", action="store_true")

@@ -14,6 +14,11 @@ const path = require('node:path');
 const { REPO, outPath, log, sleep, SLOW } = require('./util.js');
 
 const SANITIZER_RE = /ERROR: AddressSanitizer|runtime error:|LeakSanitizer/;
+// The token key test daemons run with (-o auth.secret), so tests mint tokens (lib/token.js).
+const TEST_SECRET = 'integration-test-secret-0123456789';
+// Options that let anyone join any room with a name and publish: for tests of media, not
+// of access.
+const ANONYMOUS = ['-o', 'rooms.allow_anonymous=true', '-o', 'rooms.anonymous_role=speaker'];
 const READY_RE = /join link: (https?:\/\/\S+)/;
 
 function daemonBinary() {
@@ -43,11 +48,13 @@ process.on('exit', () => {
 });
 
 class Daemon {
-  // name: used for the log file; port: fixed port or undefined to pick one.
-  constructor(name, { port, extraArgs = [] } = {}) {
+  // name: used for the log file; port: fixed port or undefined to pick one;
+  // anonymous: every room takes anonymous speakers (ANONYMOUS).
+  constructor(name, { port, extraArgs = [], anonymous = false, secret = TEST_SECRET } = {}) {
     this.name = name;
     this.port = port;
-    this.extraArgs = extraArgs;
+    this.extraArgs = [...(anonymous ? ANONYMOUS : []), ...extraArgs];
+    this.secret = secret;
     this.bin = daemonBinary();
     this.varDir = fs.mkdtempSync(path.join(os.tmpdir(), `tb-var-${name}-`));
     this.logFile = outPath('logs', `${name}.daemon.log`);
@@ -67,6 +74,7 @@ class Daemon {
                '-o', `server.var_dir=${this.varDir}`,
                '-o', `server.web_root=${path.join(REPO, 'web')}`];
     if (process.env.TB_LOG_LEVEL) a.push('-o', `server.log_level=${process.env.TB_LOG_LEVEL}`);
+    if (this.secret) a.push('-o', `auth.secret=${this.secret}`);
     return a.concat(this.extraArgs);
   }
 
@@ -185,4 +193,4 @@ class Daemon {
   }
 }
 
-module.exports = { Daemon, pickPort, portIsFree, daemonBinary, SANITIZER_RE };
+module.exports = { Daemon, pickPort, portIsFree, daemonBinary, SANITIZER_RE, TEST_SECRET, ANONYMOUS };

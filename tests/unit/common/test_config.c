@@ -15,7 +15,9 @@ static void test_defaults(void)
     g_assert_cmpint(c.server.port, ==, 8080);
     g_assert_cmpint(c.relay.n_ice_addresses, ==, 1);
     g_assert_cmpstr(c.relay.ice_addresses[0], ==, "127.0.0.1");
-    g_assert_true(c.rooms.allow_anonymous);
+    g_assert_false(c.rooms.defaults.allow_anonymous);
+    g_assert_cmpstr(c.rooms.defaults.kind, ==, "roundtable");
+    g_assert_cmpstr(c.rooms.defaults.anonymous_role, ==, "participant");
     g_assert_true(c.relay.prefer_gcm);
     g_assert_cmpint(c.relay.rtx_buffer_packets, ==, 512);
     tb_config_clear(&c);
@@ -33,7 +35,18 @@ static void test_shipped_file(void)
     g_assert_cmpint(c.server.port, ==, d.server.port);
     g_assert_cmpint(c.server.max_message_bytes, ==, d.server.max_message_bytes);
     g_assert_cmpint(c.relay.workers, ==, d.relay.workers);
-    g_assert_cmpint(c.rooms.max_participants, ==, d.rooms.max_participants);
+    g_assert_cmpint(c.rooms.defaults.max_participants, ==, d.rooms.defaults.max_participants);
+    g_assert_cmpint(c.rooms.defaults.allow_anonymous, ==, d.rooms.defaults.allow_anonymous);
+    g_assert_cmpstr(c.rooms.defaults.kind, ==, d.rooms.defaults.kind);
+    g_assert_cmpint(c.rooms.defaults.floor_seconds, ==, d.rooms.defaults.floor_seconds);
+    g_assert_cmpint(c.auth.token_ttl_s, ==, d.auth.token_ttl_s);
+    g_assert_cmpstr(c.auth.secret, ==, "");
+    /* The demo room of the printed join link takes anonymous speakers. */
+    const tb_config_room *w = tb_config_room_get(&c, c.rooms.default_room);
+    g_assert_cmpstr(w->name, ==, "welcome");
+    g_assert_true(w->allow_anonymous);
+    g_assert_cmpstr(w->anonymous_role, ==, "speaker");
+    g_assert_null(tb_config_room_get(&c, "other")->name);
     g_assert_cmpstr(c.rooms.default_room, ==, d.rooms.default_room);
     g_assert_cmpstr(c.server.public_url, ==, "");
     tb_config_clear(&c);
@@ -53,7 +66,7 @@ static void test_values_and_overrides(void)
     g_assert_cmpint(c.relay.n_ice_addresses, ==, 2);
     g_assert_cmpstr(c.relay.ice_addresses[1], ==, "::1");
     g_assert_false(c.relay.prefer_gcm);
-    g_assert_false(c.rooms.allow_anonymous);
+    g_assert_false(c.rooms.defaults.allow_anonymous);
     tb_config_clear(&c);
 }
 
@@ -84,6 +97,14 @@ static void test_bad(void)
         {"", "port=1", "port=1"},                               /* override without section */
         {"", "server.nope=1", "nope"},
         {"", "server.port=-1", "port"},
+        {"[rooms]\nkind = party\n", NULL, "kind"},
+        {"[rooms]\nanonymous_role = king\n", NULL, "anonymous_role"},
+        {"[room:a b]\nkind = hearing\n", NULL, "room:a b"},
+        {"[room:x]\nport = 1\n", NULL, "port"},               /* not a room key */
+        {"[room:x]\nkind = party\n", NULL, "kind"},
+        {"[room:x]\nwaiting_room = maybe\n", NULL, "waiting_room"},
+        {"", "room:x.floor_seconds=1", "floor_seconds"},
+        {"[server]\ntls_cert = a.pem\n", NULL, "tls_key"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         tb_config c;
@@ -95,6 +116,30 @@ static void test_bad(void)
                     cases[i].must_mention);
         tb_config_clear(&c);
     }
+}
+
+/* [room:NAME] sections start from the final [rooms] defaults, whatever the order. */
+static void test_rooms(void)
+{
+    tb_config c;
+    char err[256] = "";
+    const char *ini = "[room:hall]\nkind = hearing\nfloor_seconds = 60\n"
+                      "[rooms]\nchat = false\nanonymous_role = viewer\n";
+    const char *ov[] = {"room:hall.allow_anonymous=true", "room:consult-1.kind=consultation",
+                        "rooms.max_participants=7", NULL};
+    g_assert_cmpint(tb_config_load_data(&c, ini, ov, err, sizeof err), ==, TB_OK);
+    const tb_config_room *h = tb_config_room_get(&c, "hall");
+    g_assert_cmpstr(h->kind, ==, "hearing");
+    g_assert_cmpint(h->floor_seconds, ==, 60);
+    g_assert_false(h->chat);
+    g_assert_true(h->allow_anonymous);
+    g_assert_cmpstr(h->anonymous_role, ==, "viewer");
+    g_assert_cmpint(h->max_participants, ==, 7);
+    const tb_config_room *k = tb_config_room_get(&c, "consult-1");
+    g_assert_cmpstr(k->kind, ==, "consultation");
+    g_assert_false(k->allow_anonymous);
+    g_assert_cmpstr(tb_config_room_get(&c, "elsewhere")->kind, ==, "roundtable");
+    tb_config_clear(&c);
 }
 
 static void test_missing_file(void)
@@ -114,6 +159,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/shipped-file", test_shipped_file);
     g_test_add_func("/config/values-and-overrides", test_values_and_overrides);
     g_test_add_func("/config/bad", test_bad);
+    g_test_add_func("/config/rooms", test_rooms);
     g_test_add_func("/config/missing-file", test_missing_file);
     return g_test_run();
 }
