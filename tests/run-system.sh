@@ -54,7 +54,7 @@ if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
     echo "run-system: WARNING: tests/e2e/node_modules missing: run scripts/install-deps.sh --test"
 fi
 
-ALL="bad_input bad_input_media nack room reconnect interop bench_smoke"
+ALL="bad_input access bad_input_media nack room reconnect interop bench_smoke"
 [ $# -eq 0 ] && set -- $ALL
 
 passed=0
@@ -63,7 +63,7 @@ failed_names=""
 n=0
 for t in "$@"; do
     case "$t" in
-        bad_input) file="$here/tests/integration/bad_input.py" ;;
+        bad_input | access) file="$here/tests/integration/$t.py" ;;
         bench_smoke) file="$here/tests/bench/smoke.sh" ;;
         room | reconnect | interop | bad_input_media | nack) file="$here/tests/e2e/$t.test.js" ;;
         *) file="$t" ;;

@@ -20,7 +20,7 @@ let b;
 let attacker;
 
 before(async () => {
-  daemon = new Daemon('bad_input_media');
+  daemon = new Daemon('bad_input_media', { anonymous: true });
   await daemon.start();
 });
 

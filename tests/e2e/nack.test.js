@@ -19,6 +19,7 @@ function nft(...args) { execFileSync('nft', args, { stdio: 'pipe' }); }
 
 before(async () => {
   daemon = new Daemon('nack', {
+    anonymous: true,
     extraArgs: ['-o', `relay.port_min=${PORTS[0]}`, '-o', `relay.port_max=${PORTS[1]}`],
   });
   await daemon.start();
