@@ -55,6 +55,19 @@ static const key_def keys[] = {
     {"rooms", "empty_timeout", KEY_INT, OFF(rooms.empty_timeout_s), "30", 0, 86400},
     {"auth", "secret", KEY_STR, OFF(auth.secret), "", 0, 0},
     {"auth", "token_ttl", KEY_INT, OFF(auth.token_ttl_s), "86400", 60, 366 * 86400},
+    {"rooms", "recording", KEY_STR, OFF(rooms.defaults.recording), "moderators", 0, 0},
+    {"recording", "dir", KEY_STR, OFF(recording.dir), "recordings", 0, 0},
+    {"recording", "recorder", KEY_STR, OFF(recording.recorder), "", 0, 0},
+    {"recording", "min_free_mb", KEY_INT, OFF(recording.min_free_mb), "500", 0, 1 << 20},
+    {"recording", "compose_after", KEY_BOOL, OFF(recording.compose_after), "true", 0, 0},
+    {"recording", "layout", KEY_STR, OFF(recording.layout), "speaker", 0, 0},
+    {"recording", "width", KEY_INT, OFF(recording.width), "1280", 160, 3840},
+    {"recording", "height", KEY_INT, OFF(recording.height), "720", 90, 2160},
+    {"recording", "framerate", KEY_INT, OFF(recording.framerate), "25", 1, 60},
+    {"recording", "video_encoder", KEY_STR, OFF(recording.video_encoder), "x264", 0, 0},
+    {"recording", "video_kbps", KEY_INT, OFF(recording.video_kbps), "2500", 100, 50000},
+    {"recording", "audio_encoder", KEY_STR, OFF(recording.audio_encoder), "avenc_aac", 0, 0},
+    {"recording", "studio_password", KEY_STR, OFF(recording.studio_password), "", 0, 0},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -70,6 +83,7 @@ static const key_def room_keys[] = {
     {"room", "floor_seconds", KEY_INT, ROFF(floor_seconds), NULL, 5, 36000},
     {"room", "chat", KEY_BOOL, ROFF(chat), NULL, 0, 0},
     {"room", "title", KEY_STR, ROFF(title), NULL, 0, 0},
+    {"room", "recording", KEY_STR, ROFF(recording), NULL, 0, 0},
 };
 #define ROOM_PREFIX "room:"
 
@@ -323,6 +337,43 @@ static int check_room(const tb_config_room *r, const char *section, char *err, s
         snprintf(err, errlen, "%s title: at most 120 characters of UTF-8", section);
         return TB_EINVAL;
     }
+    static const char *const recording[] = {"disabled", "moderators", "allowed", "auto", NULL};
+    if (!in_list(r->recording, recording)) {
+        snprintf(err, errlen,
+                 "%s recording: '%s' is not one of disabled, moderators, allowed, auto", section,
+                 r->recording);
+        return TB_EINVAL;
+    }
+    return TB_OK;
+}
+
+static int check_recording(const tb_config_recording *r, char *err, size_t errlen)
+{
+    static const char *const layouts[] = {"speaker", "grid", NULL};
+    static const char *const vencs[] = {"x264", "openh264", NULL};
+    static const char *const aencs[] = {"avenc_aac", "voaacenc", NULL};
+    if (!*r->dir) {
+        snprintf(err, errlen, "[recording] dir: must not be empty");
+        return TB_EINVAL;
+    }
+    if (!in_list(r->layout, layouts)) {
+        snprintf(err, errlen, "[recording] layout: '%s' is not one of speaker, grid", r->layout);
+        return TB_EINVAL;
+    }
+    if (!in_list(r->video_encoder, vencs)) {
+        snprintf(err, errlen, "[recording] video_encoder: '%s' is not one of x264, openh264",
+                 r->video_encoder);
+        return TB_EINVAL;
+    }
+    if (!in_list(r->audio_encoder, aencs)) {
+        snprintf(err, errlen, "[recording] audio_encoder: '%s' is not one of avenc_aac, voaacenc",
+                 r->audio_encoder);
+        return TB_EINVAL;
+    }
+    if ((r->width | r->height) & 1) {
+        snprintf(err, errlen, "[recording] width/height: must be even (H.264 4:2:0)");
+        return TB_EINVAL;
+    }
     return TB_OK;
 }
 
@@ -334,6 +385,7 @@ static void room_copy(tb_config_room *dst, const tb_config_room *src, const char
     dst->anonymous_role = g_strdup(src->anonymous_role);
     dst->waiting_room = g_strdup(src->waiting_room);
     dst->title = g_strdup(src->title);
+    dst->recording = g_strdup(src->recording);
 }
 
 static void room_clear(tb_config_room *r)
@@ -343,6 +395,7 @@ static void room_clear(tb_config_room *r)
     g_free(r->anonymous_role);
     g_free(r->waiting_room);
     g_free(r->title);
+    g_free(r->recording);
     memset(r, 0, sizeof *r);
 }
 
@@ -422,6 +475,8 @@ static int check(tb_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "[server] tls_cert/tls_key: give both or neither");
         return TB_EINVAL;
     }
+    if (check_recording(&cfg->recording, err, errlen))
+        return TB_EINVAL;
     return check_room(&cfg->rooms.defaults, "[rooms]", err, errlen);
 }
 

@@ -51,6 +51,8 @@ typedef struct tb_config_room {
     bool chat;            /* true */
     int max_participants; /* 50, waiting room included */
     char *title;          /* "": shown instead of the room's name */
+    char *recording;      /* "moderators": disabled, moderators (the `record` permission),
+                             allowed (anyone in the room), auto (from the first joiner) */
 } tb_config_room;
 
 #define TB_CONFIG_MAX_ROOMS 256
@@ -68,12 +70,28 @@ typedef struct tb_config_auth {
     int token_ttl_s; /* 86400: lifetime of tokens minted by `telebridge token` */
 } tb_config_auth;
 
+/* Recording and publication ([recording]; signaling/recording.c, telebridge-recorder). */
+typedef struct tb_config_recording {
+    char *dir;             /* "recordings": session folders, relative to var_dir */
+    char *recorder;        /* "": the telebridge-recorder next to the telebridge binary */
+    int min_free_mb;       /* 500: stop recording below this much free disk space */
+    bool compose_after;    /* true: compose when a recorded session ends */
+    char *layout;          /* "speaker" or "grid" */
+    int width, height;     /* 1280 x 720 */
+    int framerate;         /* 25 */
+    char *video_encoder;   /* "x264" or "openh264" */
+    int video_kbps;        /* 2500 */
+    char *audio_encoder;   /* "avenc_aac" or "voaacenc" */
+    char *studio_password; /* "": /studio only from this machine; else HTTP basic auth */
+} tb_config_recording;
+
 typedef struct tb_config {
     char *path; /* file it came from, or NULL for defaults only */
     tb_config_server server;
     tb_config_relay relay;
     tb_config_rooms rooms;
     tb_config_auth auth;
+    tb_config_recording recording;
 } tb_config;
 
 /* Fills *cfg with the defaults. */

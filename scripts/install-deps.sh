@@ -9,6 +9,7 @@ libglib2.0-dev libwebsockets-dev libwebsockets-evlib-glib libnice-dev libsrtp2-d
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libjansson-dev libsqlite3-dev
 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
 gstreamer1.0-tools gstreamer1.0-plugins-base-apps
+gstreamer1.0-plugins-ugly gstreamer1.0-libav
 python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
 gir1.2-nice-0.1 python3-websocket iproute2 util-linux"
 # Only the tests need a browser and Node.js.

@@ -5,6 +5,7 @@
  * consultations consent is not needed, though a moderator may still ask for it. */
 #define TB_LOG_CAT "sig/consent"
 #include "signaling/internal.h"
+#include "signaling/recording.h"
 
 #include <stdio.h>
 
@@ -22,6 +23,7 @@ void tb_sig_consent_set(tb_sig_request *r)
     tb_sig_audit(p->room, p, p->consent ? "consent_given" : "consent_refused", p, NULL);
     tb_sig_reply(r->conn, rid(r), NULL);
     tb_sig_participant_changed(p);
+    tb_sig_recording_consent_changed(p->room);
 }
 
 void tb_sig_consent_request(tb_sig_request *r)

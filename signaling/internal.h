@@ -30,6 +30,7 @@ struct tb_sig_server {
     char *web_root_abs;
     struct lws_http_mount mount;
     struct lws_protocol_vhost_options mime_opts[4];
+    struct tb_sig_recorder *recorder; /* owned: recorder processes, compositions (recording.c) */
 };
 
 /* One WebSocket connection (server.c). */
@@ -223,6 +224,7 @@ struct tb_sig_room {
     GQueue chat;                  /* json_t* recent messages, owned (chat.c) */
     bool consent_requested;       /* a moderator asked everyone for recording consent */
     guint linger_timer;           /* the room is empty and closes when this fires */
+    struct tb_sig_recording *recording; /* owned (recording.c); NULL until first recorded */
 };
 
 tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create);

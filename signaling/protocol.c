@@ -3,6 +3,7 @@
  * own fields. Every request gets exactly one reply or error. */
 #define TB_LOG_CAT "sig/protocol"
 #include "signaling/internal.h"
+#include "signaling/recording.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +46,9 @@ static const handler handlers[] = {
     {"chat_delete", tb_sig_chat_delete, true},
     {"consent_request", tb_sig_consent_request, true},
     {"export", tb_sig_export_request, true},
+    /* recording (recording.c checks the room's `recording` setting and permissions) */
+    {"recording_start", tb_sig_recording_start_request, true},
+    {"recording_stop", tb_sig_recording_stop_request, true},
 };
 
 void tb_sig_reply(tb_sig_conn *c, json_int_t id, json_t *data)

@@ -12,6 +12,7 @@
  * relay's forwarding, whatever the client does. */
 #define TB_LOG_CAT "sig/room"
 #include "signaling/internal.h"
+#include "signaling/recording.h"
 
 #include <string.h>
 
@@ -92,6 +93,7 @@ static void room_free(tb_sig_room *room)
     if (room->floor_timer)
         g_source_remove(room->floor_timer);
     tb_sig_floor_room_closing(room);
+    tb_sig_recording_room_closing(room);
     tb_rec_catalog_session_end(room->srv->catalog, room->session_id);
     tb_relay_room_destroy(room->relay_room);
     g_ptr_array_unref(room->participants);
@@ -157,6 +159,7 @@ void tb_sig_room_enter(tb_sig_participant *p)
     json_t *ev = json_pack("{s:s, s:o}", "type", "participant_joined", "participant",
                            tb_sig_participant_json(p));
     tb_sig_room_broadcast(room, p, ev);
+    tb_sig_recording_participant_joined(p);
 }
 
 void tb_sig_room_broadcast(tb_sig_room *room, tb_sig_participant *except, json_t *msg)
@@ -239,12 +242,14 @@ json_t *tb_sig_room_state_json(tb_sig_room *room)
         floor = json_pack("{s:s, s:s, s:i, s:I}", "participant_id", h->id, "name", h->name,
                           "seconds", room->floor_given_s, "remaining_ms", (json_int_t)left);
     }
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:b, s:o, s:o}", "name", room->name,
-                     "title", room->title, "kind", tb_sig_kind_name(room->kind), "locked",
-                     room->locked, "waiting_room", room->waiting_room, "chat", room->chat_enabled,
-                     "floor_seconds", room->floor_seconds, "consent_requested",
-                     room->consent_requested, "speaker",
-                     *room->speaker ? json_string(room->speaker) : json_null(), "floor", floor);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:b, s:o, s:o}", "name", room->name, "title",
+                  room->title, "kind", tb_sig_kind_name(room->kind), "locked", room->locked,
+                  "waiting_room", room->waiting_room, "chat", room->chat_enabled, "floor_seconds",
+                  room->floor_seconds, "consent_requested", room->consent_requested, "speaker",
+                  *room->speaker ? json_string(room->speaker) : json_null(), "floor", floor);
+    json_object_set_new(j, "recording", tb_sig_recording_state_json(room));
+    return j;
 }
 
 void tb_sig_room_state_changed(tb_sig_room *room)
@@ -373,6 +378,7 @@ void tb_sig_room_remove(tb_sig_participant *p)
         return;
     }
     tb_sig_floor_participant_left(p);
+    tb_sig_recording_participant_left(p);
     g_ptr_array_remove(room->participants, p);
     bool had_tracks = false;
     if (p->pub) {

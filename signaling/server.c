@@ -9,6 +9,8 @@
  * writeable, one lws_write each time; messages reassembled with a size cap. */
 #define TB_LOG_CAT "sig/server"
 #include "signaling/internal.h"
+#include "signaling/http_media.h"
+#include "signaling/recording.h"
 #include "common/tb_error.h"
 #include "common/tb_time.h"
 
@@ -160,6 +162,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 static const struct lws_protocols protocols[] = {
     {"http", callback, sizeof(tb_sig_conn *), 0, 0, NULL, 0},
     {"telebridge-v1", callback, sizeof(tb_sig_conn *), 0, 0, NULL, 0},
+    TB_SIG_HTTP_MEDIA_PROTOCOL, /* recordings: /studio, /archive (http_media.c) */
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -229,6 +232,7 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     int stale = tb_rec_catalog_sessions_close_stale(srv->catalog);
     if (stale > 0)
         TB_LOG_WARN("%d session(s) were still open from a previous run: marked interrupted", stale);
+    tb_sig_recording_server_init(srv);
     struct lws_http_mount *m = &srv->mount;
     m->mountpoint = "/";
     m->mountpoint_len = 1;
@@ -236,6 +240,7 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     m->def = "index.html";
     m->origin_protocol = LWSMPRO_FILE;
     m->extra_mimetypes = srv->mime_opts;
+    m->mount_next = tb_sig_http_media_mounts();
 
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -304,6 +309,7 @@ void tb_sig_server_destroy(tb_sig_server *srv)
     while (srv->conns)
         conn_free(srv->conns->data);
     g_hash_table_unref(srv->rooms);
+    tb_sig_recording_server_shutdown(srv);
     tb_rec_catalog_close(srv->catalog);
     if (srv->token_key)
         g_bytes_unref(srv->token_key);

@@ -2,6 +2,7 @@
  * validates its fields, acts on the room and the relay, and answers exactly once. */
 #define TB_LOG_CAT "sig/session"
 #include "signaling/internal.h"
+#include "signaling/recording.h"
 #include "common/tb_error.h"
 
 #include <string.h>
@@ -257,6 +258,7 @@ void tb_sig_session_publish(tb_sig_request *r)
                                         tb_sig_track_json(g_ptr_array_index(added, i))));
     if (added->len || removed->len)
         tb_sig_room_update_all(p->room, p);
+    tb_sig_recording_tracks_changed(p, added, removed);
     g_ptr_array_unref(added);
     g_ptr_array_unref(removed);
 }
@@ -272,6 +274,7 @@ void tb_sig_session_unpublish(tb_sig_request *r)
                                             "participant_id", p->id, "track_id",
                                             tb_relay_track_id(g_ptr_array_index(ts, i))));
         bool had = ts->len > 0;
+        tb_sig_recording_tracks_changed(p, NULL, ts);
         g_ptr_array_unref(ts);
         tb_relay_pc_close(p->pub);
         p->pub = NULL;

@@ -1,0 +1,184 @@
+/* analyze.c — the pass before a composition: what each recorded file really holds.
+ *
+ * The manifest says what was meant to be recorded; the files say what was: a file cut
+ * by a crash has no duration in its header (shared/PLATFORM.md), a track may hold no
+ * frame at all. Each file is demuxed to its end (video) or decoded (audio, for its level
+ * every TB_REC_LEVEL_STEP_MS, from which the plan picks the active speaker). Demuxing
+ * video costs little; decoding Opus is some hundred times faster than real time. */
+#define TB_LOG_CAT "rec/analyze"
+#include "recorder/internal.h"
+#include "common/tb_log.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct file_scan {
+    GMainLoop *loop;
+    bool audio;
+    GstClockTime first, last_end, last_pts;
+    uint64_t frames;
+    GArray *levels; /* float dBFS */
+    bool error;
+} file_scan;
+
+static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    file_scan *s = data;
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+    GstClockTime pts = buf ? GST_BUFFER_PTS(buf) : GST_CLOCK_TIME_NONE;
+    if (!GST_CLOCK_TIME_IS_VALID(pts))
+        return GST_PAD_PROBE_OK;
+    GstClockTime dur = GST_BUFFER_DURATION(buf);
+    if (!GST_CLOCK_TIME_IS_VALID(s->first) || pts < s->first)
+        s->first = pts;
+    s->last_pts = MAX(s->last_pts, pts);
+    GstClockTime end = pts + (GST_CLOCK_TIME_IS_VALID(dur) ? dur : 0);
+    s->last_end = MAX(s->last_end, end);
+    s->frames++;
+    return GST_PAD_PROBE_OK;
+}
+
+static void on_level(file_scan *s, const GstStructure *st)
+{
+    GstClockTime t;
+    const GValue *rms = gst_structure_get_value(st, "rms");
+    if (!gst_structure_get_clock_time(st, "stream-time", &t) || !rms)
+        return;
+    /* level still reports a GValueArray (deprecated in GLib, not in GStreamer 1.22). */
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    GValueArray *arr = G_VALUE_HOLDS(rms, g_value_array_get_type()) ? g_value_get_boxed(rms) : NULL;
+    double sum = 0;
+    guint n = arr ? arr->n_values : 0;
+    for (guint i = 0; i < n; i++)
+        sum += g_value_get_double(g_value_array_get_nth(arr, i));
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    float db = n ? (float)(sum / n) : -100.0f;
+    if (!isfinite(db) || db < -100.0f)
+        db = -100.0f;
+    guint idx = (guint)(t / (TB_REC_LEVEL_STEP_MS * GST_MSECOND));
+    float silent = -100.0f;
+    while (s->levels->len < idx)
+        g_array_append_val(s->levels, silent);
+    if (idx < s->levels->len)
+        g_array_index(s->levels, float, idx) = db;
+    else
+        g_array_append_val(s->levels, db);
+}
+
+static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data)
+{
+    file_scan *s = data;
+    switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_EOS:
+        g_main_loop_quit(s->loop);
+        break;
+    case GST_MESSAGE_ERROR: {
+        GError *e = NULL;
+        gst_message_parse_error(msg, &e, NULL);
+        /* A file cut by a crash may end mid-cluster: what came before still counts. */
+        TB_LOG_WARN("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), e->message);
+        g_error_free(e);
+        s->error = true;
+        g_main_loop_quit(s->loop);
+        break;
+    }
+    case GST_MESSAGE_ELEMENT: {
+        const GstStructure *st = gst_message_get_structure(msg);
+        if (st && gst_structure_has_name(st, "level"))
+            on_level(s, st);
+        break;
+    }
+    default:
+        break;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* Scans one file; false when it cannot be read at all. */
+static bool scan(const char *path, const tb_rec_track *t, file_scan *s)
+{
+    s->audio = !strcmp(t->kind, "audio");
+    s->first = GST_CLOCK_TIME_NONE;
+    const char *desc = s->audio
+                           ? "filesrc name=src ! matroskademux ! opusdec ! audioconvert "
+                             "! level interval=100000000 ! fakesink name=sink sync=false"
+                           : "filesrc name=src ! matroskademux ! fakesink name=sink sync=false";
+    if (s->audio && g_ascii_strcasecmp(t->codec, "opus"))
+        desc = "filesrc name=src ! decodebin ! audioconvert ! level interval=100000000 "
+               "! fakesink name=sink sync=false";
+    GError *gerr = NULL;
+    GstElement *pipe = gst_parse_launch(desc, &gerr);
+    if (!pipe) {
+        TB_LOG_ERR("%s", gerr ? gerr->message : "pipeline");
+        g_clear_error(&gerr);
+        return false;
+    }
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipe), "src");
+    g_object_set(src, "location", path, NULL);
+    gst_object_unref(src);
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
+    GstPad *pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, s, NULL);
+    gst_object_unref(pad);
+    gst_object_unref(sink);
+    s->loop = g_main_loop_new(NULL, FALSE);
+    GstBus *bus = gst_element_get_bus(pipe);
+    guint watch = gst_bus_add_watch(bus, on_bus, s);
+    gst_object_unref(bus);
+    gst_element_set_state(pipe, GST_STATE_PLAYING);
+    g_main_loop_run(s->loop);
+    gst_element_set_state(pipe, GST_STATE_NULL);
+    g_source_remove(watch);
+    gst_object_unref(pipe);
+    g_main_loop_unref(s->loop);
+    return s->frames > 0;
+}
+
+void rec_analysis_clear(rec_analysis *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->levels[i])
+            g_array_unref(a->levels[i]);
+    g_free(a->levels);
+    g_free(a->files);
+    memset(a, 0, sizeof *a);
+}
+
+void rec_analyze(const tb_rec_manifest *m, const char *dir, rec_analysis *a)
+{
+    a->n = m->tracks->len;
+    a->files = g_new0(tb_rec_plan_file, MAX(a->n, 1));
+    a->levels = g_new0(GArray *, MAX(a->n, 1));
+    for (size_t i = 0; i < a->n; i++) {
+        const tb_rec_track *t = g_ptr_array_index(m->tracks, i);
+        g_autofree char *path = g_build_filename(dir, t->file, NULL);
+        if (t->state == TB_REC_TRACK_EMPTY || !t->start_us ||
+            !g_file_test(path, G_FILE_TEST_IS_REGULAR))
+            continue;
+        file_scan s = {0};
+        s.levels = g_array_new(FALSE, FALSE, sizeof(float));
+        bool ok = scan(path, t, &s);
+        tb_rec_plan_file *f = &a->files[i];
+        if (ok) {
+            /* Video frames carry no duration in Matroska: add one frame interval. */
+            GstClockTime end = s.last_end;
+            if (!s.audio && s.frames > 1)
+                end = MAX(end, s.last_pts + (s.last_pts - s.first) / (s.frames - 1));
+            f->usable = true;
+            f->first_us = (int64_t)(s.first / 1000);
+            f->last_us = (int64_t)(end / 1000);
+            if (s.audio) {
+                f->levels = (const float *)s.levels->data;
+                f->n_levels = s.levels->len;
+            }
+        }
+        a->levels[i] = s.levels;
+        TB_LOG_INFO("%s: %s %s, %llu %s, %.3f..%.3f s%s", t->file, t->kind, t->codec,
+                    (unsigned long long)s.frames, s.audio ? "buffers" : "frames", f->first_us / 1e6,
+                    f->last_us / 1e6,
+                    !ok       ? " (unusable)"
+                    : s.error ? " (cut short)"
+                              : "");
+    }
+}
