@@ -1,5 +1,5 @@
 'use strict';
-// Retransmission: inside the test's private network namespace, nftables drops 3 % of the
+// Retransmission: inside the test's private network namespace, nftables drops 5 % of the
 // relay's large outgoing UDP datagrams (video packets to subscribers). The subscribing
 // browser NACKs the gaps; the relay must answer from its retransmission buffer, so the
 // browser's packetsLost stays far below what was dropped, and video keeps decoding.
@@ -51,19 +51,22 @@ test('NACKed video packets are retransmitted by the relay', { timeout: 120000 * 
   nft('add', 'table', 'inet', 'tbnack');
   nft('add', 'chain', 'inet', 'tbnack', 'out', '{ type filter hook output priority 0; }');
   nft('add', 'rule', 'inet', 'tbnack', 'out', 'udp', 'sport', `${PORTS[0]}-${PORTS[1]}`,
-      'meta', 'length', 'gt', '600', 'numgen', 'random', 'mod', '100', '<', '3', 'drop');
+      'meta', 'length', 'gt', '600', 'numgen', 'random', 'mod', '100', '<', '5', 'drop');
   const s1 = await videoIn(b);
   await sleep(10000);
   const s2 = await videoIn(b);
   nft('delete', 'table', 'inet', 'tbnack');
   const d = { nack: s2.nack - s1.nack, lost: s2.lost - s1.lost, received: s2.received - s1.received,
               frames: s2.frames - s1.frames };
-  log(`with 3% loss of large relay datagrams over 10 s: ${JSON.stringify(d)}`);
+  log(`with 5% loss of large relay datagrams over 10 s: ${JSON.stringify(d)}`);
   writeMetrics('nack', d);
   assert.ok(d.frames > 50, `video kept decoding: ${d.frames} frames`);
-  assert.ok(d.nack >= 5, `the browser sent NACKs: ${d.nack}`);
-  // About 3 % of the video packets were dropped (~0.03 * received); with the relay's
-  // retransmissions almost none of them stay lost.
-  const dropped = Math.max(1, Math.round(d.received * 0.03));
-  assert.ok(d.lost <= dropped / 3, `packetsLost ${d.lost} should be far below ~${dropped} dropped`);
+  // nackCount counts NACK packets, each of which may name several lost packets.
+  assert.ok(d.nack >= 1, `the browser sent NACKs: ${d.nack}`);
+  // About 5 % of the video packets were dropped (~0.05 * received; a little less, as
+  // small packets are spared); with the relay's retransmissions almost none stay lost.
+  // Without them packetsLost comes out near the dropped count (checked by disabling
+  // the NACK answer in relay/feedback.c: lost 10 of ~12 at 3 %).
+  const dropped = Math.max(1, Math.round(d.received * 0.05));
+  assert.ok(d.lost <= dropped / 4, `packetsLost ${d.lost} should be far below ~${dropped} dropped`);
 });
