@@ -88,13 +88,14 @@ static void send_to_slot(tb_relay__slot *slot, tb_relay_track *t, const uint8_t 
     uint32_t ts;
     if (tb_relay_rewriter_map(&slot->rw, h->ssrc, h->seq, h->timestamp, now, &seq, &ts))
         return;
-    memcpy(sp->tx, buf, len);
-    tb_relay_rtp_set_seq(sp->tx, seq);
-    tb_relay_rtp_set_timestamp(sp->tx, ts);
-    tb_relay_rtp_set_ssrc(sp->tx, slot->rw.out_ssrc);
+    uint8_t *b = tb_relay__transport_rtp_buf(sp);
+    memcpy(b, buf, len);
+    tb_relay_rtp_set_seq(b, seq);
+    tb_relay_rtp_set_timestamp(b, ts);
+    tb_relay_rtp_set_ssrc(b, slot->rw.out_ssrc);
     slot->packets++;
     slot->octets += (uint32_t)h->payload_len;
-    tb_relay__transport_send_rtp(sp, sp->tx, len);
+    tb_relay__transport_queue_rtp(sp, b, len);
 }
 
 void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)

@@ -239,6 +239,7 @@ struct tb_relay_pc {
     bool dtls_client;
     tb_relay_dtls *dtls;
     tb_relay_srtp *srtp;
+    struct tb_relay__sendq *sendq; /* owned: batched RTP sends (sendq.h) */
     GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
     guint dtls_timer;
     guint rtcp_timer;
@@ -263,6 +264,10 @@ void tb_relay__transport_stop(tb_relay_pc *pc);
 /* Protects and sends; buf has TB_RELAY_SRTP_MAX_TRAILER bytes of room. */
 void tb_relay__transport_send_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len);
 void tb_relay__transport_send_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len);
+/* Batched forwarding (sendq.h): a buffer of TB_RELAY_SENDQ_SLOT bytes for the next RTP
+ * packet to pc, then queue it (protected there) to go out when the worker's round ends. */
+uint8_t *tb_relay__transport_rtp_buf(tb_relay_pc *pc);
+void tb_relay__transport_queue_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len);
 /* Report a state / a local candidate ("" = gathering done) to the main thread. */
 void tb_relay__pc_post_state(tb_relay_pc *pc, tb_relay_pc_state st);
 void tb_relay__pc_post_candidate(tb_relay_pc *pc, const char *cand, const char *mid);

@@ -7,6 +7,7 @@
  * fed once the remote description is set. */
 #define TB_LOG_CAT "relay/transport"
 #include "relay/internal.h"
+#include "relay/sendq.h"
 #include "common/tb_error.h"
 
 #include <string.h>
@@ -31,8 +32,8 @@ static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
 
 static void start_dtls_if_ready(tb_relay_pc *pc);
 
-static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id,
-                               guint state, gpointer data)
+static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
+                               gpointer data)
 {
     tb_relay_pc *pc = data;
     TB_LOG_DEBUG("[%s] ICE %s", pc->tag, nice_component_state_to_string(state));
@@ -42,11 +43,21 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
             start_dtls_if_ready(pc);
         }
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
+        if (pc->sendq)
+            tb_relay__sendq_update_path(pc->sendq);
         TB_LOG_WARN("[%s] ICE failed", pc->tag);
         tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
     } else if (state == NICE_COMPONENT_STATE_CONNECTING && pc->wstate == TB_RELAY_PC_NEW) {
         tb_relay__pc_post_state(pc, TB_RELAY_PC_CHECKING);
     }
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id,
+                             NiceCandidate *local, NiceCandidate *remote, gpointer data)
+{
+    tb_relay_pc *pc = data;
+    if (pc->sendq)
+        tb_relay__sendq_update_path(pc->sendq);
 }
 
 static void dtls_send(void *user, const uint8_t *buf, size_t len)
@@ -92,7 +103,7 @@ static void after_dtls(tb_relay_pc *pc)
         }
         TB_LOG_INFO("[%s] connected (%s)", pc->tag,
                     keys.profile == TB_RELAY_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
-                                                                  : "AES_CM_128_HMAC_SHA1_80");
+                                                                   : "AES_CM_128_HMAC_SHA1_80");
         tb_relay__pc_post_state(pc, TB_RELAY_PC_CONNECTED);
         tb_relay__forward_connected(pc);
     } else if (st == TB_RELAY_DTLS_FAILED) {
@@ -123,8 +134,8 @@ static void start_dtls_if_ready(tb_relay_pc *pc)
     after_dtls(pc);
 }
 
-static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len,
-                    gchar *buf, gpointer data)
+static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+                    gpointer data)
 {
     tb_relay_pc *pc = data;
     if (len == 0 || len > TB_RELAY_MTU)
@@ -168,8 +179,8 @@ void tb_relay__transport_start(tb_relay_pc *pc)
     pc->early_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     /* We offer on subscribe connections, so we control ICE there (RFC 8445 §6.1.1). */
-    g_object_set(pc->agent, "controlling-mode", pc->role == TB_RELAY_PC_SUBSCRIBE, "ice-tcp",
-                 FALSE, "upnp", FALSE, NULL);
+    g_object_set(pc->agent, "controlling-mode", pc->role == TB_RELAY_PC_SUBSCRIBE, "ice-tcp", FALSE,
+                 "upnp", FALSE, NULL);
     for (int i = 0; i < cfg->n_ice_addresses; i++) {
         NiceAddress a;
         nice_address_init(&a);
@@ -179,7 +190,9 @@ void tb_relay__transport_start(tb_relay_pc *pc)
     g_signal_connect(pc->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), pc);
     g_signal_connect(pc->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), pc);
     g_signal_connect(pc->agent, "component-state-changed", G_CALLBACK(on_component_state), pc);
+    g_signal_connect(pc->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), pc);
     pc->stream_id = nice_agent_add_stream(pc->agent, 1);
+    pc->sendq = tb_relay__sendq_create(pc->agent, pc->stream_id);
     if (cfg->port_min > 0)
         nice_agent_set_port_range(pc->agent, pc->stream_id, 1, (guint)cfg->port_min,
                                   (guint)cfg->port_max);
@@ -266,6 +279,8 @@ void tb_relay__transport_stop(tb_relay_pc *pc)
         tb_relay_srtp_destroy(pc->srtp);
         pc->srtp = NULL;
     }
+    tb_relay__sendq_destroy(pc->sendq);
+    pc->sendq = NULL;
     if (pc->agent) {
         g_signal_handlers_disconnect_by_data(pc->agent, pc);
         nice_agent_attach_recv(pc->agent, pc->stream_id, 1, ctx, NULL, NULL);
@@ -295,4 +310,20 @@ void tb_relay__transport_send_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len)
     if (tb_relay_srtp_protect_rtcp(pc->srtp, buf, &len, TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER))
         return;
     nice_agent_send(pc->agent, pc->stream_id, 1, (guint)len, (const gchar *)buf);
+}
+
+uint8_t *tb_relay__transport_rtp_buf(tb_relay_pc *pc)
+{
+    return pc->sendq ? tb_relay__sendq_reserve(pc->sendq) : pc->tx;
+}
+
+void tb_relay__transport_queue_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
+{
+    if (!pc->sendq) {
+        tb_relay__transport_send_rtp(pc, buf, len);
+        return;
+    }
+    if (!pc->srtp || tb_relay_srtp_protect_rtp(pc->srtp, buf, &len, TB_RELAY_SENDQ_SLOT) != TB_OK)
+        return;
+    tb_relay__sendq_commit(pc->sendq, len);
 }

@@ -144,6 +144,8 @@ void bpart_pc_gathered(bpart *p, bpc *pc);
 void bpart_pc_connected(bpart *p, bpc *pc);
 void bpart_pc_first_media(bpart *p, bpc *pc);
 void bpart_fail(bpart *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* With --verbose: a line with the time since the participant started. */
+void bpart_trace(bpart *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* sig.c: called by main.c */
 bpart *bpart_create(bgen *g, int index, bool pub, bool sub);
 void bpart_start(bpart *p);

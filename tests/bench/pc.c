@@ -40,6 +40,7 @@ static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
     if (pc->gathered)
         return;
     pc->gathered = true;
+    bpart_trace(pc->part, "%s gathered", pc->role == BPC_PUB ? "pub" : "sub");
     bpart_pc_gathered(pc->part, pc);
 }
 
@@ -125,6 +126,8 @@ static void on_state(NiceAgent *agent, guint stream, guint comp, guint state, gp
     if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) &&
         !pc->ice_ready) {
         pc->ice_ready = true;
+        bpart_trace(pc->part, "%s ICE %s", pc->role == BPC_PUB ? "pub" : "sub",
+                    nice_component_state_to_string(state));
         start_dtls_if_ready(pc);
     } else if (state == NICE_COMPONENT_STATE_FAILED && !pc->failed) {
         pc->failed = true;

@@ -27,10 +27,25 @@ void bpart_fail(bpart *p, const char *fmt, ...)
     g_printerr("tb-bench: participant %d: %s\n", p->index, p->why);
 }
 
+void bpart_trace(bpart *p, const char *fmt, ...)
+{
+    if (!p->g->verbose)
+        return;
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    g_vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    g_printerr("[%d +%.1f ms] %s\n", p->index, (double)(g_get_monotonic_time() - p->t_start) / 1e3,
+               buf);
+}
+
 static void send_json(bpart *p, json_t *m)
 {
     char *s = json_dumps(m, JSON_COMPACT);
     json_decref(m);
+    if (s)
+        bpart_trace(p, "-> %.200s", s);
     if (s && p->ws)
         bws_send_text(p->ws, s);
     free(s);
@@ -313,6 +328,7 @@ void bpart_pc_gathered(bpart *p, bpc *pc)
 
 void bpart_pc_connected(bpart *p, bpc *pc)
 {
+    bpart_trace(p, "%s connected (DTLS done)", pc == p->ppc ? "pub" : "sub");
     if (pc == p->ppc)
         bpc_start_sending(pc, g_get_monotonic_time());
 }
@@ -322,6 +338,7 @@ void bpart_pc_first_media(bpart *p, bpc *pc)
     if (p->joined)
         return;
     p->joined = true;
+    bpart_trace(p, "first media");
     int64_t d = pc->t_first_media - p->t_start;
     g_array_append_val(p->g->joins, d);
 }
@@ -344,8 +361,7 @@ static void on_ws_message(void *user, const char *text, size_t len)
         json_decref(m);
         return;
     }
-    if (p->g->verbose)
-        g_printerr("[%d] <- %.300s\n", p->index, text);
+    bpart_trace(p, "<- %.200s", text);
     if (p->g->server == BSERVER_TB)
         tb_on_message(p, m);
     else
