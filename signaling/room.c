@@ -227,6 +227,8 @@ json_t *tb_sig_participant_json(tb_sig_participant *p)
                           p->mod_muted[TB_SIG_MEDIA_SCREEN], "perms", tb_sig_perms_json(p->perms));
     if (p->hand)
         json_object_set_new(j, "hand_seq", json_integer(p->hand_seq));
+    /* Brought on stage by a moderator (a viewer or participant speaking for now). */
+    json_object_set_new(j, "on_stage", json_boolean(p->role != p->base_role));
     json_object_set_new(j, "consent", p->consent < 0 ? json_null() : json_boolean(p->consent));
     return j;
 }

@@ -1,16 +1,30 @@
 // Telebridge web client: UI state and wiring. See docs/protocol.md.
 //
-// States: idle (join page) → joining → joined ⇄ reconnecting → left.
-// window.tb exposes the state for automated tests (see the bottom of this file).
+// States: idle (join page) → joining → waiting (waiting room) → joined ⇄ reconnecting
+// → left. window.tb exposes the state for automated tests (see the bottom of this file).
+//
+// Who may do what comes from the server (role, permissions, the floor) and is shown
+// here; the server enforces it. A participant who may not publish now sends nothing:
+// when given the floor (or brought on stage) the client gets its devices and publishes,
+// when it ends it stops publishing and releases them. A `site` token (or ?hall=1) turns
+// the page into a hall screen: no controls, the current speaker large, and it rejoins by
+// itself whatever happens to the network.
 
 import { initLang, t, toggleLang, onLangChange, translateDom } from './i18n.js';
 import { Signaling, defaultSignalingUrl } from './signaling.js';
 import { Session } from './session.js';
-import { startLevelMeter, stopStream } from './media.js';
+import { acquireMedia, startLevelMeter, stopStream } from './media.js';
 import { renderIcons, LOGO } from './ui/icons.js';
 import { toast, showBanner, clearToasts } from './ui/notify.js';
 import { RoomView } from './ui/room.js';
 import { JoinView, rememberName } from './ui/join.js';
+import { PeoplePanel } from './ui/panel.js';
+import { ChatPanel } from './ui/chat.js';
+import { FloorPill } from './ui/floor.js';
+import { ask, closeAll as closeDialogs } from './ui/dialog.js';
+import { takeToken, forgetToken } from './token.js';
+import { has, mayPublish, defaultPerms } from './roles.js';
+import * as hall from './hall.js';
 
 const params = new URLSearchParams(location.search);
 const $ = (sel) => document.querySelector(sel);
@@ -19,8 +33,13 @@ const app = {
   state: 'idle',
   room: '',
   name: '',
+  token: null,
+  claims: null,
   participantId: null,
-  participants: new Map(),      // remote participants: id -> {id, name, audio, video, tracks}
+  participants: new Map(),      // remote participants: id -> record (see addParticipant)
+  self: { role: 'participant', perms: [], floor: false, hand: false, muted: {}, on_stage: false },
+  roomState: { kind: 'roundtable', floor: null, speaker: null },
+  lobby: [],
   sig: null,
   session: null,
   pendingEvents: [],
@@ -34,10 +53,21 @@ const app = {
   pcStates: { pub: 'new', sub: 'new' },
   statsTimer: null,
   stopLocalMeter: () => {},
+  layout: null,                 // 'grid' | 'speaker'; null until chosen (by kind or user)
+  layoutChosen: false,
+  panel: null,                  // 'people' | 'chat' | null
+  final: null,                  // why the participation ended for good (an i18n key)
+  screenTrack: null,
+  publishing: null,             // promise of an ongoing start/stop of publishing
+  hall: false,
+  ignoreModeration: false,      // test hook: a client that does not obey moderators
 };
 
 let joinView;
 let roomView;
+let peoplePanel;
+let chatPanel;
+let floorPill;
 
 // ---------------------------------------------------------------- views
 
@@ -48,17 +78,23 @@ function setState(state) {
 
 function showView(name) {
   document.body.dataset.view = name;
-  for (const v of ['join', 'room', 'left']) $(`#view-${v}`).hidden = v !== name;
+  for (const v of ['join', 'waiting', 'room', 'left']) $(`#view-${v}`).hidden = v !== name;
   $('#room-info').hidden = name !== 'room';
 }
 
 function renderHeader() {
-  $('#room-name').textContent = app.room;
+  $('#room-name').textContent = app.roomState.title || app.room;
+  $('#room-kind').textContent = app.roomState.kind ? t(`kind.${app.roomState.kind}`) : '';
+  const lock = $('#room-lock');
+  lock.hidden = !app.roomState.locked;
+  lock.title = t('mod.lock');
+  lock.setAttribute('aria-label', t('mod.lock'));
   const count = app.participants.size + 1;
   $('#room-count-text').textContent = t('room.participants', { count });
   $('#room-count-num').textContent = String(count);
   $('#room-count').setAttribute('aria-label', t('room.participants', { count }));
-  $('#alone-card').hidden = !(app.state === 'joined' && app.participants.size === 0);
+  $('#alone-card').hidden = !(app.state === 'joined' && app.participants.size === 0 && !app.hall &&
+    (has(app.self, 'moderate') || !app.token));
   const states = Object.values(app.pcStates);
   const dot = $('#conn-dot');
   let cls = 'ok';
@@ -68,23 +104,78 @@ function renderHeader() {
   dot.className = `conn-dot conn-${cls}`;
   dot.setAttribute('aria-label', t(key));
   dot.title = t(key);
+  hall.renderStatus(app);
 }
 
+function selfMayPublish() { return app.state !== 'waiting' && mayPublish(app.self); }
+
 function renderToolbar() {
+  const may = selfMayPublish();
   const hasA = !!(app.localStream && app.localStream.getAudioTracks().length);
   const hasV = !!(app.localStream && app.localStream.getVideoTracks().length);
-  const set = (btn, available, on, onKey, offKey, noneKey, iconOn, iconOff) => {
+  const blockedA = !!app.self.muted.audio;
+  const blockedV = !!app.self.muted.video;
+  const set = (btn, available, on, onKey, offKey, noneKey, iconOn, iconOff, blocked) => {
     btn.disabled = !available;
     btn.classList.toggle('off', !available || !on);
+    btn.classList.toggle('blocked', blocked);
     btn.dataset.state = !available ? 'unavailable' : on ? 'on' : 'off';
-    const label = t(!available ? noneKey : on ? onKey : offKey);
+    const label = t(!may ? 'room.needFloor' : blocked ? (btn.id === 'mic-btn' ? 'room.micBlocked' : 'room.camByModerator')
+      : !available ? noneKey : on ? onKey : offKey);
     btn.setAttribute('aria-label', label);
     btn.title = label;
     btn.querySelector('[data-icon]').dataset.icon = available && on ? iconOn : iconOff;
     renderIcons(btn);
   };
-  set($('#mic-btn'), hasA, app.micOn, 'room.micOn', 'room.micOff', 'room.noMicDevice', 'mic', 'micOff');
-  set($('#cam-btn'), hasV, app.camOn, 'room.camOn', 'room.camOff', 'room.noCamDevice', 'cam', 'camOff');
+  set($('#mic-btn'), may && hasA, app.micOn && !blockedA, 'room.micOn', 'room.micOff', 'room.noMicDevice', 'mic', 'micOff', blockedA);
+  set($('#cam-btn'), may && hasV, app.camOn && !blockedV, 'room.camOn', 'room.camOff', 'room.noCamDevice', 'cam', 'camOff', blockedV);
+  // Viewers never publish without the stage: no microphone or camera buttons at all.
+  const viewer = app.self.role === 'viewer' && !app.self.floor;
+  $('#tool-mic').hidden = viewer;
+  $('#tool-cam').hidden = viewer;
+
+  const screen = $('#screen-btn');
+  $('#tool-screen').hidden = !(has(app.self, 'screen') && may && window.isSecureContext);
+  const sharing = !!app.screenTrack;
+  screen.classList.toggle('active', sharing);
+  screen.setAttribute('aria-pressed', String(sharing));
+  const sLabel = t(sharing ? 'room.stopScreen' : 'room.shareScreen');
+  screen.setAttribute('aria-label', sLabel);
+  screen.title = sLabel;
+  screen.querySelector('[data-icon]').dataset.icon = sharing ? 'screenOff' : 'screen';
+  renderIcons(screen);
+
+  const hand = $('#hand-btn');
+  $('#tool-hand').hidden = !has(app.self, 'hand') || (may && app.self.role !== 'participant' && app.self.role !== 'viewer');
+  hand.classList.toggle('active', !!app.self.hand);
+  hand.setAttribute('aria-pressed', String(!!app.self.hand));
+  const hLabel = t(app.self.hand ? 'room.lowerHand' : 'room.raiseHand');
+  hand.setAttribute('aria-label', hLabel);
+  hand.title = hLabel;
+
+  const layout = $('#layout-btn');
+  const speaker = app.layout === 'speaker';
+  const lLabel = t(speaker ? 'room.layoutGrid' : 'room.layoutSpeaker');
+  layout.setAttribute('aria-label', lLabel);
+  layout.title = lLabel;
+  layout.querySelector('[data-icon]').dataset.icon = speaker ? 'grid' : 'speakerView';
+  renderIcons(layout);
+
+  $('#tool-invite').hidden = !(has(app.self, 'moderate') || !app.token);
+  $('#tool-chat').hidden = !has(app.self, 'chat') && !app.roomState.chat;
+
+  const lobby = has(app.self, 'moderate') ? app.lobby.length : 0;
+  const hands = [app.self, ...app.participants.values()].filter((p) => p.hand).length;
+  const badge = $('#people-badge');
+  badge.hidden = !(lobby || (has(app.self, 'moderate') && hands));
+  badge.textContent = String(lobby + (has(app.self, 'moderate') ? hands : 0));
+  badge.classList.toggle('urgent', lobby > 0);
+
+  const note = $('#role-note');
+  const noteKey = app.hall ? null : app.self.role === 'viewer' && !may ? 'room.viewerNote'
+    : app.self.role === 'participant' && !may ? 'room.participantNote' : null;
+  note.hidden = !noteKey;
+  if (noteKey) note.textContent = t(noteKey);
 }
 
 function renderLocalTile() {
@@ -93,6 +184,10 @@ function renderLocalTile() {
     stream: app.localStream,
     audio: localAudioState(),
     video: localVideoState(),
+    muted: app.self.muted,
+    floor: app.self.floor,
+    hand: app.self.hand,
+    visible: selfMayPublish() || !!app.localStream,
   });
 }
 
@@ -104,8 +199,38 @@ function localVideoState() {
   return !!(app.localStream && app.localStream.getVideoTracks().length) && app.camOn;
 }
 
+function renderPanel() {
+  if (app.state !== 'joined' && app.state !== 'reconnecting') return;
+  peoplePanel.render({
+    self: { ...app.self, id: app.participantId, name: app.name, audio: localAudioState(), video: localVideoState() },
+    selfId: app.participantId,
+    participants: app.participants,
+    lobby: app.lobby,
+    room: app.roomState,
+  });
+  const canWrite = has(app.self, 'chat') && (app.roomState.chat !== false || has(app.self, 'moderate'));
+  chatPanel.setContext({
+    selfId: app.participantId, moderator: has(app.self, 'moderate'), canWrite,
+    reasonKey: has(app.self, 'chat') ? 'chat.off' : 'chat.noPerm',
+  });
+}
+
+function renderAll() {
+  renderHeader();
+  renderToolbar();
+  renderLocalTile();
+  renderPanel();
+  updateFloor();
+}
+
+function updateFloor() {
+  const f = app.roomState.floor;
+  floorPill.update(f, { selfId: app.participantId, moderator: has(app.self, 'moderate') });
+  roomView.setFloorHolder(f ? speakerTileId(f.participant_id) : null);
+}
+
 function updateBanner() {
-  if (app.state === 'reconnecting') {
+  if (app.state === 'reconnecting' && !app.hall) {
     showBanner(t('room.reconnecting'), { kind: 'warning', spinner: true });
   } else if (app.state === 'joined' && app.soundBlocked) {
     showBanner(t('room.soundBlocked'), {
@@ -123,6 +248,32 @@ async function enableSound() {
   updateBanner();
 }
 
+function setPanel(which) {
+  app.panel = app.panel === which ? null : which;
+  const side = $('#side-panel');
+  side.hidden = !app.panel;
+  document.body.classList.toggle('panel-open', !!app.panel);
+  $('#panel-people').hidden = app.panel !== 'people';
+  $('#panel-chat').hidden = app.panel !== 'chat';
+  $('#tab-people').setAttribute('aria-selected', String(app.panel === 'people'));
+  $('#tab-chat').setAttribute('aria-selected', String(app.panel === 'chat'));
+  $('#people-btn').setAttribute('aria-expanded', String(app.panel === 'people'));
+  $('#chat-btn').setAttribute('aria-expanded', String(app.panel === 'chat'));
+  $('#people-btn').classList.toggle('active', app.panel === 'people');
+  $('#chat-btn').classList.toggle('active', app.panel === 'chat');
+  chatPanel.setVisible(app.panel === 'chat');
+  if (app.panel === 'chat') setTimeout(() => $('#chat-input').focus(), 0);
+  renderPanel();
+  roomView.relayout();
+}
+
+function chooseLayout() {
+  if (app.layoutChosen) return;
+  const kind = app.roomState.kind;
+  app.layout = app.hall || ['hearing', 'conference', 'telebridge'].includes(kind) ? 'speaker' : 'grid';
+  roomView.setLayout(app.layout);
+}
+
 // ---------------------------------------------------------------- join
 
 function errorKeyFor(err) {
@@ -130,15 +281,25 @@ function errorKeyFor(err) {
   if (err.code === 'unreachable' || err.code === 'disconnected' || err.code === 'timeout') return ['err.unreachable', {}];
   if (err.code === 'room_full') return ['err.room_full', {}];
   if (err.code === 'forbidden') return ['err.forbidden', {}];
+  if (['token_malformed', 'token_alg', 'token_signature'].includes(err.code)) return ['err.token_invalid', {}];
+  if (['token_required', 'token_expired', 'token_room', 'token_not_yet_valid', 'banned', 'room_locked'].includes(err.code)) {
+    return [`err.${err.code}`, {}];
+  }
   return ['err.joinFailed', { reason: err.reason || err.code }];
+}
+
+function joinFields(room, name) {
+  const f = { room, name, audio: localAudioState(), video: localVideoState() };
+  if (app.token) f.token = app.token;
+  return f;
 }
 
 /**
  * Join a room. Used by the button, by ?autojoin=1 and by tb.join().
- * Resolves when joined; rejects (after showing the error) otherwise.
+ * Resolves when joined (or waiting); rejects (after showing the error) otherwise.
  */
 function join(values) {
-  if (app.state === 'joining' || app.state === 'joined' || app.state === 'reconnecting') {
+  if (['joining', 'joined', 'reconnecting', 'waiting'].includes(app.state)) {
     return app.joinPromise || Promise.resolve();
   }
   if (values) joinView.setValues(values);
@@ -146,6 +307,7 @@ function join(values) {
   if (!v) return Promise.reject(new Error('invalid form'));
   app.joinClickedAt = performance.now();
   app.firstFrameAt = null;
+  app.final = null;
   app.joinPromise = doJoin(v.room, v.name);
   return app.joinPromise;
 }
@@ -179,49 +341,78 @@ async function doJoin(room, name) {
   let data;
   try {
     await sig.connect();
-    data = await sig.request('join', { room, name });
+    const stream = joinView.stream;
+    data = await sig.request('join', {
+      ...joinFields(room, name),
+      audio: !!(stream && stream.getAudioTracks().length) && app.micOn,
+      video: !!(stream && stream.getVideoTracks().length) && app.camOn,
+    });
   } catch (err) {
     sig.close();
     if (app.sig === sig) app.sig = null;
     if (app.state !== 'joining') throw err;        // left meanwhile
     setState('idle');
-    showView('join');
+    if (!app.hall) showView('join');
     joinView.setBusy(false);
+    if (String(err.code).startsWith('token_')) forgetToken(room);
     const [key, p] = errorKeyFor(err);
     joinView.showError(key, p);
+    hall.joinFailed(app, key, p);
     throw err;
   }
   if (app.state !== 'joining' || app.sig !== sig) { sig.close(); throw new Error('cancelled'); }
-
+  joinView.setBusy(false);
+  history.replaceState(null, '', `${location.pathname}?room=${encodeURIComponent(room)}`
+    + (params.get('lang') ? `&lang=${encodeURIComponent(params.get('lang'))}` : '')
+    + (params.get('hall') ? '&hall=1' : ''));
+  if (data.waiting) {
+    enterWaiting(data);
+    return;
+  }
   app.localStream = joinView.takeStream();
   enterRoom(data);
   setState('joined');
-  joinView.setBusy(false);
-  history.replaceState(null, '', `${location.pathname}?room=${encodeURIComponent(room)}`
-    + (params.get('lang') ? `&lang=${encodeURIComponent(params.get('lang'))}` : ''));
-  toast(t('room.joinedToast', { room }), { kind: 'success', timeout: 3000 });
-  if (!app.localStream || !app.localStream.getTracks().length) {
-    toast(t('room.receiveOnly'), { kind: 'info', timeout: 6000 });
-  }
+  toast(t('room.joinedToast', { room: app.roomState.title || room }), { kind: 'success', timeout: 3000 });
   renderHeader();
   await startSession(sig, data);
 }
 
-/** Apply a join reply: participant list, self tile. */
+function enterWaiting(data) {
+  setState('waiting');
+  app.participantId = data.participant_id || null;
+  applySelf(data.self || { role: data.role, perms: data.perms }, { quiet: true });
+  app.roomState = { ...app.roomState, ...(data.room_state || {}) };
+  $('#waiting-text').textContent = t('waiting.text', { room: app.roomState.title || app.room });
+  showView('waiting');
+  $('#waiting-leave-btn').focus();
+}
+
+/** Apply a join reply (or an `admitted` event): participants, self, room, chat. */
 function enterRoom(data) {
   app.participantId = data.participant_id || null;
+  if (data.name) app.name = data.name;
   app.participants.clear();
   roomView.clearRemote();
+  app.roomState = { ...app.roomState, ...(data.room_state || {}) };
+  app.lobby = Array.isArray(data.lobby) ? data.lobby : [];
+  applySelf(data.self || { role: data.role, perms: data.perms }, { quiet: true });
+  chooseLayout();
   for (const p of Array.isArray(data.participants) ? data.participants : []) addParticipant(p);
+  chatPanel.setMessages(data.chat);
+  // Someone who may not publish now keeps no camera or microphone open.
+  if (!selfMayPublish() && app.localStream) {
+    stopStream(app.localStream);
+    app.localStream = null;
+  }
   showView('room');
-  renderLocalTile();
-  renderToolbar();
+  renderAll();
   startLocalMeter();
   startStatsLoop();
-  renderHeader();
+  roomView.setSpeaker(speakerTileId(app.roomState.speaker));
   // Move focus off the hidden join form (not onto "leave": Enter would end the call).
   const active = document.activeElement;
-  if (!active || active === document.body || active.closest('#view-join, #view-left')) $('#room-name').focus();
+  if (!active || active === document.body || active.closest('#view-join, #view-left, #view-waiting')) $('#room-name').focus();
+  if (app.roomState.consent_requested && app.self.consent == null) askConsent(null);
 }
 
 /** Build the peer connections for a freshly joined signaling connection. */
@@ -230,10 +421,12 @@ async function startSession(sig, data) {
   app.pcStates = { pub: 'new', sub: 'new' };
   const session = new Session(sig, { iceServers: data.ice_servers, localStream: app.localStream });
   app.session = session;
-  session.addEventListener('remote', (e) => roomView.setRemoteTracks(e.detail));
+  app.screenTrack = null;
+  session.addEventListener('remote', () => renderRemote());
   session.addEventListener('pc-state', (e) => { app.pcStates[e.detail.pc] = e.detail.state; renderHeader(); });
   session.addEventListener('error', (e) => {
     const d = e.detail;
+    if (d.code === 'forbidden' && d.during === 'publish') return;   // lost the floor meanwhile
     const key = d.during === 'publish' ? 'err.media' : 'err.generic';
     toast(t(key, { reason: d.reason || d.code }), { kind: 'error' });
   });
@@ -249,6 +442,7 @@ async function startSession(sig, data) {
   const queued = app.pendingEvents;
   app.pendingEvents = [];
   for (const msg of queued) session.handleEvent(msg);
+  if (!selfMayPublish()) return;
   try {
     await session.start();
   } catch (err) {
@@ -266,13 +460,94 @@ function sendMediaState() {
   });
 }
 
+// ---------------------------------------------------------------- publishing on demand
+
+/** Given the floor or brought on stage: get the devices and publish. */
+function startPublishing() {
+  const run = (app.publishing || Promise.resolve()).catch(() => {}).then(async () => {
+    if (!app.session || !selfMayPublish() || app.session.publishing) return;
+    if (!app.localStream || !app.localStream.getTracks().length) {
+      const res = await acquireMedia(joinView.deviceIds());
+      if (!selfMayPublish()) { stopStream(res.stream); return; }
+      app.localStream = res.stream;
+      app.micOn = true;
+      app.camOn = true;
+    }
+    for (const tr of app.localStream.getAudioTracks()) tr.enabled = app.micOn && !app.self.muted.audio;
+    for (const tr of app.localStream.getVideoTracks()) tr.enabled = app.camOn && !app.self.muted.video;
+    app.session.setLocalStream(app.localStream);
+    renderLocalTile();
+    renderToolbar();
+    startLocalMeter();
+    sendMediaState();
+    if (app.localStream.getTracks().length) await app.session.publish();
+  });
+  app.publishing = run;
+  return run;
+}
+
+/** The floor ended or back in the audience: stop sending and release the devices. */
+function stopPublishing() {
+  const run = (app.publishing || Promise.resolve()).catch(() => {}).then(async () => {
+    if (app.screenTrack) { app.screenTrack.stop(); app.screenTrack = null; }
+    if (app.session) await app.session.unpublish();
+    app.stopLocalMeter();
+    app.stopLocalMeter = () => {};
+    stopStream(app.localStream);
+    app.localStream = null;
+    if (app.session) app.session.setLocalStream(null);
+    renderLocalTile();
+    renderToolbar();
+    sendMediaState();
+  });
+  app.publishing = run;
+  return run;
+}
+
+async function toggleScreen(opts = {}) {
+  if (!app.session) return;
+  if (app.screenTrack) {
+    const tr = app.screenTrack;
+    app.screenTrack = null;
+    tr.stop();
+    renderToolbar();
+    await app.session.stopScreen();
+    return;
+  }
+  let track;
+  try {
+    track = opts.fake ? hall.fakeScreenTrack() : (await navigator.mediaDevices.getDisplayMedia({
+      video: { frameRate: { ideal: 15, max: 30 } }, audio: false,
+    })).getVideoTracks()[0];
+  } catch (err) {
+    if (err && err.name !== 'NotAllowedError') toast(t('room.screenFailed', { reason: err.message || err.name }), { kind: 'error' });
+    return;
+  }
+  if (!track) return;
+  app.screenTrack = track;
+  track.addEventListener('ended', () => { if (app.screenTrack === track) toggleScreen(); });
+  renderToolbar();
+  try {
+    await app.session.startScreen(track);
+  } catch (err) {
+    app.screenTrack = null;
+    track.stop();
+    renderToolbar();
+  }
+}
+
 // ---------------------------------------------------------------- reconnect
 
-function onSignalingClose(sig, { willRetry }) {
+function onSignalingClose(sig, { willRetry, final, code }) {
   if (app.sig !== sig) return;
-  if (app.state === 'joined' && willRetry) {
+  if (final) {
+    finalLeave(app.final || { 4001: 'left.removed', 4002: 'left.replaced', 4003: 'left.denied', 4004: 'left.ended' }[code]);
+    return;
+  }
+  if ((app.state === 'joined' || app.state === 'waiting') && willRetry) {
     setState('reconnecting');
     if (app.session) { app.session.close(); app.session = null; }
+    app.screenTrack = null;
     app.pendingEvents = [];
     document.body.classList.add('stale');
     roomView.setRemoteTracks(new Map());
@@ -285,10 +560,15 @@ async function rejoin(sig) {
   if (app.sig !== sig || app.state !== 'reconnecting') return;
   let data;
   try {
-    data = await sig.request('join', { room: app.room, name: app.name });
+    data = await sig.request('join', joinFields(app.room, app.name));
   } catch (err) {
     if (err.code === 'disconnected' || err.code === 'timeout') return;   // next attempt follows
-    // The server refuses us now (room full, forbidden…): stop trying.
+    if (app.hall && !['banned', 'token_expired', 'token_signature', 'token_malformed', 'token_alg', 'token_room'].includes(err.code)) {
+      // A hall keeps trying (the server may be coming back with its rooms).
+      setTimeout(() => { if (app.sig === sig && app.state === 'reconnecting') sig.restart(); }, 3000);
+      return;
+    }
+    // The server refuses us now (room full, banned…): stop trying.
     const [key, p] = errorKeyFor(err);
     toast(t(key, p), { kind: 'error' });
     await leave();
@@ -296,6 +576,14 @@ async function rejoin(sig) {
   }
   if (app.sig !== sig || app.state !== 'reconnecting') return;
   document.body.classList.remove('stale');
+  if (data.waiting) {
+    enterWaiting(data);
+    updateBanner();
+    return;
+  }
+  if (!app.localStream && mayPublish(data.self || {})) {
+    app.localStream = (await acquireMedia(joinView.deviceIds())).stream;
+  }
   enterRoom(data);
   setState('joined');
   updateBanner();
@@ -306,22 +594,94 @@ async function rejoin(sig) {
 
 // ---------------------------------------------------------------- events
 
-function addParticipant(p) {
-  if (!p || typeof p.id !== 'string' || p.id === app.participantId) return;
-  const rec = {
+function speakerTileId(pid) {
+  if (!pid) return null;
+  return pid === app.participantId ? 'local' : pid;
+}
+
+function normalize(p) {
+  return {
     id: p.id,
     name: typeof p.name === 'string' ? p.name : p.id,
+    role: p.role || 'participant',
+    perms: Array.isArray(p.perms) ? p.perms : [],
     audio: p.audio !== false,
     video: p.video !== false,
     tracks: Array.isArray(p.tracks) ? p.tracks.slice() : [],
+    hand: !!p.hand,
+    hand_seq: p.hand_seq || 0,
+    floor: !!p.floor,
+    on_stage: !!p.on_stage,
+    muted: p.muted || {},
+    consent: p.consent === undefined ? null : p.consent,
   };
+}
+
+function onStage(rec) { return rec.tracks.length > 0 || has(rec, 'publish') || rec.floor; }
+
+function addParticipant(p) {
+  if (!p || typeof p.id !== 'string' || p.id === app.participantId) return;
+  const rec = normalize(p);
   app.participants.set(p.id, rec);
-  roomView.upsertParticipant(rec);
-  if (app.session) roomView.setRemoteTracks(app.session.remote);
+  roomView.upsertParticipant({ ...rec, onStage: onStage(rec) });
+  renderRemote();
+}
+
+function updateParticipant(id, fields) {
+  const rec = app.participants.get(id);
+  if (!rec) return;
+  Object.assign(rec, fields.id ? normalize(fields) : fields);
+  roomView.upsertParticipant({ ...rec, onStage: onStage(rec) });
+}
+
+function renderRemote() {
+  if (!app.session) return;
+  const labelOf = (pid, trackId) => {
+    const rec = app.participants.get(pid);
+    const tr = rec && rec.tracks.find((x) => x.id === trackId);
+    return tr ? tr.label : null;
+  };
+  roomView.setRemoteTracks(app.session.remote, labelOf);
+}
+
+/** The server's view of oneself changed: role, permissions, floor, moderator mutes. */
+function applySelf(p, { quiet = false } = {}) {
+  if (!p) return;
+  const prev = app.self;
+  const wasMay = app.state !== 'waiting' && mayPublish(prev);
+  const next = {
+    role: p.role || prev.role,
+    perms: Array.isArray(p.perms) ? p.perms : prev.perms,
+    floor: !!p.floor,
+    hand: !!p.hand,
+    hand_seq: p.hand_seq || 0,
+    muted: p.muted || {},
+    on_stage: !!p.on_stage,
+    consent: p.consent === undefined ? prev.consent : p.consent,
+  };
+  app.self = next;
+  if (quiet || app.state !== 'joined') return;
+  const may = mayPublish(next);
+  if (!prev.floor && next.floor) toast(t('floor.givenToast'), { kind: 'success', timeout: 6000 });
+  if (prev.floor && !next.floor && !may) toast(t('floor.endedToast'), { kind: 'info', timeout: 6000 });
+  if (!prev.on_stage && next.on_stage) toast(t('room.stageOn'), { kind: 'success', timeout: 6000 });
+  if (prev.on_stage && !next.on_stage) toast(t('room.stageOff'), { kind: 'info', timeout: 6000 });
+  if (!prev.muted.audio && next.muted.audio) {
+    toast(t('room.micByModerator'), { kind: 'warning' });
+    if (!app.ignoreModeration) setMic(false, { force: true });
+  }
+  if (!prev.muted.video && next.muted.video) {
+    toast(t('room.camByModerator'), { kind: 'warning' });
+    if (!app.ignoreModeration) setCam(false, { force: true });
+  }
+  if (!wasMay && may) startPublishing();
+  else if (wasMay && !may && !app.ignoreModeration) stopPublishing();
+  renderToolbar();
+  renderLocalTile();
 }
 
 function onServerEvent(msg) {
-  if (app.state !== 'joined' && app.state !== 'joining' && app.state !== 'reconnecting') return;
+  if (!['joined', 'joining', 'reconnecting', 'waiting'].includes(app.state)) return;
   switch (msg.type) {
     case 'offer':
     case 'candidate':
@@ -329,49 +689,183 @@ function onServerEvent(msg) {
       if (app.session) app.session.handleEvent(msg);
       else app.pendingEvents.push(msg);
       return;
+    case 'admitted':
+      onAdmitted(msg);
+      return;
+    case 'denied':
+    case 'removed':
+    case 'ended':
+    case 'replaced':
+      app.final = msg.type === 'removed' && msg.ban ? 'left.banned' : `left.${msg.type}`;
+      return;
     case 'participant_joined': {
       const p = msg.participant;
       if (!p) return;
       addParticipant(p);
-      if (app.participants.size <= 12) toast(t('room.someoneJoined', { name: p.name }), { timeout: 3500 });
+      if (app.participants.size <= 12 && !app.hall) toast(t('room.someoneJoined', { name: p.name }), { timeout: 3500 });
       break;
     }
     case 'participant_left': {
       const rec = app.participants.get(msg.participant_id);
       app.participants.delete(msg.participant_id);
       roomView.removeParticipant(msg.participant_id);
-      if (rec && app.participants.size < 12) toast(t('room.someoneLeft', { name: rec.name }), { timeout: 3500 });
+      if (rec && app.participants.size < 12 && !app.hall) toast(t('room.someoneLeft', { name: rec.name }), { timeout: 3500 });
       break;
     }
     case 'participant_updated': {
-      const rec = app.participants.get(msg.participant_id);
-      if (!rec) return;
-      if (typeof msg.audio === 'boolean') rec.audio = msg.audio;
-      if (typeof msg.video === 'boolean') rec.video = msg.video;
-      if (typeof msg.name === 'string') rec.name = msg.name;
-      roomView.upsertParticipant(rec);
+      if (msg.participant_id === app.participantId) {
+        if (msg.participant) applySelf(msg.participant);
+        break;
+      }
+      const fields = msg.participant || {};
+      if (!msg.participant) {
+        if (typeof msg.audio === 'boolean') fields.audio = msg.audio;
+        if (typeof msg.video === 'boolean') fields.video = msg.video;
+      }
+      updateParticipant(msg.participant_id, fields);
+      renderRemote();
       break;
     }
     case 'track_added': {
       const rec = app.participants.get(msg.participant_id);
       if (rec && msg.track && !rec.tracks.some((x) => x.id === msg.track.id)) rec.tracks.push(msg.track);
+      if (rec) updateParticipant(rec.id, {});
+      renderRemote();
       break;
     }
     case 'track_removed': {
       const rec = app.participants.get(msg.participant_id);
       if (rec) rec.tracks = rec.tracks.filter((x) => x.id !== msg.track_id);
+      if (rec) updateParticipant(rec.id, {});
+      renderRemote();
       break;
     }
+    case 'room_updated':
+      app.roomState = { ...app.roomState, ...msg.room };
+      chooseLayout();
+      roomView.setSpeaker(speakerTileId(app.roomState.speaker));
+      break;
+    case 'speaker':
+      app.roomState.speaker = msg.participant_id || null;
+      roomView.setSpeaker(speakerTileId(app.roomState.speaker));
+      return;
+    case 'lobby': {
+      const before = new Set(app.lobby.map((w) => w.id));
+      app.lobby = Array.isArray(msg.waiting) ? msg.waiting : [];
+      for (const w of app.lobby) {
+        if (!before.has(w.id)) {
+          toast(t('lobby.someoneWaits', { name: w.name }), {
+            kind: 'info', timeout: 8000,
+            action: { label: t('lobby.admit'), onClick: () => action('admit', { participant_id: w.id }) },
+          });
+        }
+      }
+      break;
+    }
+    case 'chat':
+      chatPanel.add(msg.message);
+      break;
+    case 'chat_deleted':
+      chatPanel.remove(msg.message_id);
+      break;
+    case 'unmute_request': {
+      const video = msg.kind === 'video';
+      toast(t(video ? 'room.unmuteRequestCam' : 'room.unmuteRequest', { name: msg.by_name || '' }), {
+        kind: 'info', timeout: 15000,
+        action: { label: t(video ? 'room.turnOnCam' : 'room.turnOnMic'), onClick: () => (video ? setCam(true) : setMic(true)) },
+      });
+      return;
+    }
+    case 'consent_request':
+      askConsent(msg.by_name);
+      return;
     default:
       console.debug('[app] unhandled event', msg.type);
   }
   renderHeader();
+  renderToolbar();
+  renderPanel();
+  updateFloor();
+}
+
+async function onAdmitted(data) {
+  if (app.state !== 'waiting' || !app.sig) return;
+  app.localStream = joinView.takeStream();
+  setState('joined');
+  enterRoom(data);
+  toast(t('room.joinedToast', { room: app.roomState.title || app.room }), { kind: 'success', timeout: 3000 });
+  await startSession(app.sig, data);
+}
+
+let consentOpen = false;
+async function askConsent(byName) {
+  if (consentOpen || app.hall) return;
+  consentOpen = true;
+  const yes = await ask({
+    title: t('consent.title'), text: t('consent.text', { name: byName || t('role.moderator') }),
+    ok: t('consent.yes'), cancel: t('consent.no'),
+  });
+  consentOpen = false;
+  if (app.state === 'joined') action('consent', { recording: yes });
+}
+
+// ---------------------------------------------------------------- requests
+
+const CONFIRM = {
+  remove: (f) => (f.ban ? 'mod.ban' : 'mod.remove'),
+  end: () => 'mod.end',
+};
+
+/** A request from the UI (moderator controls, hand, consent…), with confirmation for
+ *  what cannot be undone and the error shown. Resolves with the reply's data. */
+async function action(type, fields = {}, { confirm = true } = {}) {
+  if (!app.sig || !app.sig.connected) return null;
+  if (confirm && CONFIRM[type]) {
+    const rec = fields.participant_id && app.participants.get(fields.participant_id);
+    const name = rec ? rec.name : '';
+    const base = type === 'end' ? 'mod.end' : fields.ban ? 'mod.ban' : 'mod.remove';
+    const titleKey = { 'mod.end': 'mod.endTitle', 'mod.ban': 'mod.banTitle', 'mod.remove': 'mod.removeTitle' }[base];
+    const textKey = { 'mod.end': 'mod.endText', 'mod.ban': 'mod.banText', 'mod.remove': 'mod.removeText' }[base];
+    const ok = await ask({ title: t(titleKey, { name }), text: t(textKey), ok: t(base), danger: true });
+    if (!ok) return null;
+  }
+  try {
+    const data = await app.sig.request(type, fields);
+    if (type === 'export' && data && typeof data.content === 'string') download(data);
+    if (type === 'consent_request') toast(t('mod.consentAsked'), { kind: 'success', timeout: 4000 });
+    return data;
+  } catch (err) {
+    if (err.code !== 'disconnected') {
+      toast(err.code === 'rate_limited' ? t('err.rate_limited') : t('err.generic', { reason: err.reason || err.code }), { kind: 'error' });
+    }
+    throw err;
+  }
+}
+
+function download({ filename, content_type: type, content }) {
+  const url = URL.createObjectURL(new Blob([content], { type: type || 'text/plain' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename || 'export.txt';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  toast(t('room.exported', { filename: a.download }), { kind: 'success', timeout: 4000 });
+}
+
+function toggleHand() {
+  const raised = !app.self.hand;
+  action('hand', { raised }).then(() => {
+    if (raised) toast(t('room.handRaisedToast'), { kind: 'info', timeout: 4000 });
+  }).catch(() => {});
 }
 
 // ---------------------------------------------------------------- local media
 
-function setMic(on) {
+function setMic(on, { force = false } = {}) {
   if (!app.localStream || !app.localStream.getAudioTracks().length) return;
+  if (on && app.self.muted.audio && !force) { toast(t('room.micBlocked'), { kind: 'warning' }); return; }
   app.micOn = on;
   for (const tr of app.localStream.getAudioTracks()) tr.enabled = on;
   renderToolbar();
@@ -379,8 +873,9 @@ function setMic(on) {
   sendMediaState();
 }
 
-function setCam(on) {
+function setCam(on, { force = false } = {}) {
   if (!app.localStream || !app.localStream.getVideoTracks().length) return;
+  if (on && app.self.muted.video && !force) { toast(t('room.camByModerator'), { kind: 'warning' }); return; }
   app.camOn = on;
   for (const tr of app.localStream.getVideoTracks()) tr.enabled = on;
   renderToolbar();
@@ -409,38 +904,57 @@ function startStatsLoop() {
 
 // ---------------------------------------------------------------- leave
 
-async function leave() {
+async function leave({ reasonKey = null } = {}) {
   if (app.state === 'idle' || app.state === 'left') return;
   const sig = app.sig;
   app.sig = null;
   setState('left');
   if (sig) {
-    if (sig.connected) { try { await sig.request('leave', {}, 2000); } catch { /* closing anyway */ } }
+    if (sig.connected && !reasonKey) { try { await sig.request('leave', {}, 2000); } catch { /* closing anyway */ } }
     sig.close();
   }
   if (app.session) { app.session.close(); app.session = null; }
+  if (app.screenTrack) { app.screenTrack.stop(); app.screenTrack = null; }
   clearInterval(app.statsTimer);
   app.stopLocalMeter();
   app.stopLocalMeter = () => {};
   stopStream(app.localStream);
   app.localStream = null;
+  stopStream(joinView.takeStream());
   app.participants.clear();
   app.participantId = null;
   app.soundBlocked = false;
+  app.lobby = [];
   roomView.clear();
+  closeDialogs();
+  floorPill.update(null, {});
   document.body.classList.remove('stale');
   joinView.setBusy(false);
   updateBanner();
-  $('#left-room').textContent = t('join.headingRoom', { room: app.room });
+  $('#left-room').textContent = t('join.headingRoom', { room: app.roomState.title || app.room });
+  const reason = $('#left-reason');
+  reason.hidden = !reasonKey;
+  reason.dataset.key = reasonKey || '';
+  reason.textContent = reasonKey ? t(reasonKey) : '';
+  // Removed, denied or banned: no "rejoin" button that could only fail or be unwelcome.
+  $('#rejoin-btn').hidden = ['left.removed', 'left.banned', 'left.denied'].includes(reasonKey);
   clearToasts();
   showView('left');
-  $('#rejoin-btn').focus();
+  if (app.hall) hall.leftView(app, reasonKey);
+  ($('#rejoin-btn').hidden ? $('#home-btn') : $('#rejoin-btn')).focus();
+}
+
+/** The server ended this participation (removed, replaced, denied, meeting ended). */
+function finalLeave(key) {
+  app.final = key;
+  leave({ reasonKey: key || 'left.ended' });
 }
 
 async function backToJoin({ rejoinNow = false } = {}) {
   setState('idle');
   showView('join');
   joinView.prefill({ room: app.room, name: app.name });
+  if (app.claims) joinView.setInvite({ name: app.claims.name, role: app.claims.role });
   const preview = joinView.startPreview();
   if (rejoinNow) {
     join({ room: app.room, name: app.name }).catch(() => {});
@@ -480,28 +994,70 @@ function boot() {
   renderIcons();
   setState('idle');
 
+  const tk = takeToken(params);
+  app.token = tk.token;
+  app.claims = tk.claims;
+  app.hall = (tk.claims && tk.claims.role === 'site') || params.get('hall') === '1';
+
   roomView = new RoomView($('#grid'), $('#audio-sink'), {
     onFirstFrame: (ms) => { if (!app.firstFrameAt) app.firstFrameAt = ms; },
     onAudioBlocked: () => { if (!app.soundBlocked) { app.soundBlocked = true; updateBanner(); } },
   });
   joinView = new JoinView($('#view-join'), { onSubmit: (v) => join(v).catch(() => {}) });
-  joinView.prefill({ room: params.get('room') || '', name: params.get('name') || '' });
+  joinView.prefill({ room: tk.room || '', name: params.get('name') || '' });
+  if (tk.claims) {
+    joinView.setInvite({ name: tk.claims.name, role: tk.claims.role });
+    app.self = { ...app.self, role: tk.claims.role, perms: [...defaultPerms(tk.claims.role)] };
+  }
+  if (tk.claims && tk.claims.role === 'viewer') joinView.setNoDevices(true);
+  peoplePanel = new PeoplePanel($('#panel-people'), { onAction: (type, f) => action(type, f).catch(() => {}) });
+  chatPanel = new ChatPanel($('#panel-chat'), {
+    onSend: (text) => action('chat', { text }),
+    onDelete: (id) => action('chat_delete', { message_id: id }).catch(() => {}),
+  });
+  chatPanel.onUnread = (n) => { const b = $('#chat-badge'); b.hidden = !n; b.textContent = String(n); };
+  floorPill = new FloorPill($('#floor-pill'), {
+    onTake: () => action('floor_take', {}).catch(() => {}),
+    onTick: (pid, text) => roomView.setFloorText(speakerTileId(pid) === 'local' ? '__local' : pid, text),
+  });
 
   $('#lang-btn').addEventListener('click', toggleLang);
   onLangChange(() => {
     translateDom();
     joinView.refreshText();
     roomView.refreshText();
+    chatPanel.refreshText();
+    floorPill.refreshText();
     renderToolbar();
     renderHeader();
+    renderPanel();
     updateBanner();
-    if (app.state === 'left') $('#left-room').textContent = t('join.headingRoom', { room: app.room });
+    if (app.state === 'left') {
+      $('#left-room').textContent = t('join.headingRoom', { room: app.roomState.title || app.room });
+      const r = $('#left-reason');
+      if (r.dataset.key) r.textContent = t(r.dataset.key);
+    }
+    if (app.state === 'waiting') $('#waiting-text').textContent = t('waiting.text', { room: app.roomState.title || app.room });
   });
   $('#mic-btn').addEventListener('click', () => setMic(!app.micOn));
   $('#cam-btn').addEventListener('click', () => setCam(!app.camOn));
+  $('#screen-btn').addEventListener('click', () => toggleScreen());
+  $('#hand-btn').addEventListener('click', toggleHand);
+  $('#people-btn').addEventListener('click', () => setPanel('people'));
+  $('#chat-btn').addEventListener('click', () => setPanel('chat'));
+  $('#tab-people').addEventListener('click', () => { if (app.panel !== 'people') setPanel('people'); });
+  $('#tab-chat').addEventListener('click', () => { if (app.panel !== 'chat') setPanel('chat'); });
+  $('#panel-close').addEventListener('click', () => setPanel(app.panel));
+  $('#layout-btn').addEventListener('click', () => {
+    app.layoutChosen = true;
+    app.layout = app.layout === 'speaker' ? 'grid' : 'speaker';
+    roomView.setLayout(app.layout);
+    renderToolbar();
+  });
   $('#invite-btn').addEventListener('click', copyInvite);
   $('#alone-invite').addEventListener('click', copyInvite);
   $('#leave-btn').addEventListener('click', () => leave());
+  $('#waiting-leave-btn').addEventListener('click', () => leave());
   $('#rejoin-btn').addEventListener('click', () => backToJoin({ rejoinNow: true }));
   $('#home-btn').addEventListener('click', () => backToJoin());
   window.addEventListener('pagehide', () => { if (app.sig) app.sig.close(); });
@@ -514,9 +1070,13 @@ function boot() {
     return;
   }
 
+  if (app.hall) {
+    hall.start(app, { join, roomView, showView, joinView });
+    return;
+  }
   const preview = joinView.startPreview();
   if (params.get('autojoin') === '1') {
-    join({ room: params.get('room') || '', name: params.get('name') || joinView.values().name }).catch(() => {});
+    join({ room: tk.room || '', name: (tk.claims && tk.claims.name) || params.get('name') || joinView.values().name }).catch(() => {});
   } else {
     preview.then(() => joinView.focusFirst());
   }
@@ -533,13 +1093,37 @@ window.tb = {
   get joinClickedAt() { return app.joinClickedAt; },
   get room() { return app.room; },
   get localStream() { return app.localStream; },
+  get role() { return app.self.role; },
+  get self() { return JSON.parse(JSON.stringify(app.self)); },
+  get roomState() { return JSON.parse(JSON.stringify(app.roomState)); },
+  get lobby() { return app.lobby.map((w) => ({ ...w })); },
+  get chat() { return chatPanel.messages.map((m) => ({ ...m })); },
+  get layout() { return app.layout; },
+  get mainTile() { return roomView.main; },
+  get speaker() { return roomView.speaker; },
+  get finalReason() { return app.final; },
+  get hall() { return app.hall; },
+  get sharingScreen() { return !!app.screenTrack; },
+  get ignoreModeration() { return app.ignoreModeration; },
+  set ignoreModeration(v) { app.ignoreModeration = !!v; },
   participants() {
-    return [...app.participants.values()].map((p) => ({ id: p.id, name: p.name, audio: p.audio, video: p.video }));
+    return [...app.participants.values()].map((p) => ({
+      id: p.id, name: p.name, audio: p.audio, video: p.video, role: p.role, hand: p.hand,
+      floor: p.floor, muted: { ...p.muted }, tracks: p.tracks.map((x) => ({ ...x })),
+    }));
   },
+  tiles() { return [...document.querySelectorAll('#grid .tile')].map((e) => e.dataset.tile); },
   join(opts = {}) { return join({ room: opts.room, name: opts.name }); },
   leave() { return leave(); },
   setMic(on) { setMic(!!on); },
   setCam(on) { setCam(!!on); },
+  raiseHand(raised = true) { return action('hand', { raised: !!raised }); },
+  sendChat(text) { return action('chat', { text }); },
+  request(type, fields = {}) { return action(type, fields, { confirm: false }); },
+  shareScreen(opts = {}) { return app.screenTrack ? Promise.resolve() : toggleScreen(opts); },
+  stopScreen() { return app.screenTrack ? toggleScreen() : Promise.resolve(); },
+  outboundStats() { return app.session ? app.session.outboundStats() : Promise.resolve(null); },
+  trackStats() { return app.session ? app.session.statsByTrack() : Promise.resolve({}); },
   async stats() {
     const ids = [...app.participants.keys()];
     const raw = app.session ? await app.session.statsByParticipant(ids)

@@ -65,6 +65,8 @@ export class Session extends EventTarget {
     this.streamByMid = new Map();                // mid -> stream id seen in ontrack (fallback)
     this.remote = new Map();
     this.discTimers = {};
+    this.pubChain = Promise.resolve();
+    this.screenTx = null;
     // The subscribe pc exists from the start: the relay may offer right after join.
     this.subPc = this._makePc('sub');
     this.subPc.ontrack = (ev) => {
@@ -80,24 +82,95 @@ export class Session extends EventTarget {
     if (tracks.length) await this.publish();
   }
 
-  /** (Re)negotiate the publish connection with the current local tracks. */
-  async publish() {
-    if (!this.pubPc) {
-      this.pubPc = this._makePc('pub');
-      const stream = this.localStream;
-      // Audio first, then video: a stable m-line order helps the relay and logs.
-      const tracks = [...stream.getAudioTracks(), ...stream.getVideoTracks()];
-      for (const track of tracks) {
-        const init = { direction: 'sendonly', streams: [stream] };
-        if (track.kind === 'video') init.sendEncodings = [{ maxBitrate: 1_500_000 }];
-        try {
-          this.pubPc.addTransceiver(track, init);
-        } catch {
-          this.pubPc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-        }
+  /** The camera/microphone stream to publish (e.g. acquired when given the floor). */
+  setLocalStream(stream) { this.localStream = stream; }
+
+  get publishing() { return !!this.pubPc; }
+  get sharingScreen() { return !!this.screenTx; }
+
+  /** (Re)negotiate the publish connection with the current local tracks. Offers are
+   *  serialized: a screen share started during a publish waits for it. */
+  publish() {
+    const run = this.pubChain.catch(() => {}).then(() => this._publish());
+    this.pubChain = run;
+    return run;
+  }
+
+  _ensurePubPc() {
+    if (this.pubPc) return this.pubPc;
+    this.pubPc = this._makePc('pub');
+    const stream = this.localStream || new MediaStream();
+    // Audio first, then video: a stable m-line order helps the relay and logs (the
+    // relay calls the first video m-line the camera and any later one a screen).
+    const tracks = [...stream.getAudioTracks(), ...stream.getVideoTracks()];
+    for (const track of tracks) {
+      const init = { direction: 'sendonly', streams: [stream] };
+      if (track.kind === 'video') init.sendEncodings = [{ maxBitrate: 1_500_000 }];
+      try {
+        this.pubPc.addTransceiver(track, init);
+      } catch {
+        this.pubPc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
       }
     }
+    return this.pubPc;
+  }
+
+  /** Share a screen (a video track from getDisplayMedia) as a second video track. */
+  startScreen(track) {
+    const run = this.pubChain.catch(() => {}).then(() => {
+      const pc = this._ensurePubPc();
+      // Without a camera, an inactive video m-line keeps the camera's place, so that
+      // the relay labels this one a screen.
+      if (!pc.getTransceivers().some((t) => !t.stopped && t.receiver.track.kind === 'video')) {
+        pc.addTransceiver('video', { direction: 'inactive' });
+      }
+      this.screenTx = pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])],
+                                                 sendEncodings: [{ maxBitrate: 2_500_000 }] });
+      return this._publish();
+    });
+    this.pubChain = run;
+    return run;
+  }
+
+  stopScreen() {
+    const run = this.pubChain.catch(() => {}).then(() => {
+      if (!this.screenTx || !this.pubPc) { this.screenTx = null; return undefined; }
+      try { this.screenTx.stop(); } catch { /* closed */ }
+      this.screenTx = null;
+      return this._publish();
+    });
+    this.pubChain = run;
+    return run;
+  }
+
+  _dropPub() {
     const pc = this.pubPc;
+    this.pubPc = null;
+    this.screenTx = null;
+    pc.onicecandidate = pc.onconnectionstatechange = null;
+    try { pc.close(); } catch { /* ignore */ }
+    this.localReady.pub = false;
+    this.localQueue.pub = [];
+    this.remoteQueue.pub = [];
+    this.endSent.pub = false;
+    clearTimeout(this.discTimers.pub);
+    this._emit('pc-state', { pc: 'pub', state: 'new' });
+  }
+
+  /** Stop publishing: the publish connection closes and the relay drops its tracks. */
+  unpublish() {
+    const run = this.pubChain.catch(() => {}).then(async () => {
+      if (!this.pubPc) return;
+      this._dropPub();
+      if (this.closed) return;
+      try { await this.sig.request('unpublish', {}); } catch { /* disconnected: the relay drops it anyway */ }
+    });
+    this.pubChain = run;
+    return run;
+  }
+
+  async _publish() {
+    const pc = this._ensurePubPc();
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     if (this.closed) return;
@@ -108,6 +181,9 @@ export class Session extends EventTarget {
       data = await req;
     } catch (err) {
       if (this.closed || err.code === 'disconnected') return;
+      // Refused (not allowed now, say): a connection that never got an answer is dropped,
+      // so that the next publish starts clean.
+      if (!pc.remoteDescription && this.pubPc === pc) this._dropPub();
       this._emit('error', { code: err.code, reason: err.reason, during: 'publish' });
       throw err;
     }
@@ -333,6 +409,45 @@ export class Session extends EventTarget {
         s.audioPacketsReceived += r.packetsReceived || 0;
         if (typeof r.audioLevel === 'number') s.audioLevel = Math.max(s.audioLevel, r.audioLevel);
       }
+    }
+    return out;
+  }
+
+  /**
+   * Per received track id: {participantId, kind, framesDecoded, packetsReceived,
+   * audioLevel} (a screen share is a track of its own).
+   */
+  async statsByTrack() {
+    const out = {};
+    if (!this.subPc || this.closed) return out;
+    const byMid = new Map();
+    for (const [pid, list] of this.remote) for (const r of list) byMid.set(r.mid, { pid, trackId: r.trackId, kind: r.kind });
+    let report;
+    try { report = await this.subPc.getStats(); } catch { return out; }
+    for (const r of report.values()) {
+      if (r.type !== 'inbound-rtp' || r.mid == null) continue;
+      const m = byMid.get(String(r.mid));
+      if (!m) continue;
+      out[m.trackId] = {
+        participantId: m.pid, kind: m.kind, framesDecoded: r.framesDecoded || 0,
+        packetsReceived: r.packetsReceived || 0, audioLevel: r.audioLevel || 0,
+        frameWidth: r.frameWidth || 0,
+      };
+    }
+    return out;
+  }
+
+  /** What this browser sends: {audio: {packetsSent}, video: {packetsSent, framesEncoded}}. */
+  async outboundStats() {
+    const out = { audio: { packetsSent: 0 }, video: { packetsSent: 0, framesEncoded: 0 } };
+    if (!this.pubPc) return out;
+    let report;
+    try { report = await this.pubPc.getStats(); } catch { return out; }
+    for (const r of report.values()) {
+      if (r.type !== 'outbound-rtp') continue;
+      const k = r.kind === 'audio' ? 'audio' : 'video';
+      out[k].packetsSent += r.packetsSent || 0;
+      if (k === 'video') out.video.framesEncoded += r.framesEncoded || 0;
     }
     return out;
   }

@@ -3,13 +3,15 @@
 //   const sig = new Signaling(url);
 //   sig.addEventListener('message', e => e.detail)   // server events (no id)
 //   sig.addEventListener('open',    e => e.detail.reconnect)
-//   sig.addEventListener('close',   e => e.detail.{code, willRetry})
+//   sig.addEventListener('close',   e => e.detail.{code, willRetry, final})
 //   await sig.connect();               // first connection; rejects if unreachable
 //   const data = await sig.request('join', {room, name});   // rejects with SignalingError
 //   sig.close();                       // final, no reconnect
 //
 // After the first successful connect, an unexpected close schedules reconnect
-// attempts with exponential backoff (0.3 s, then 1.5 s … 8 s, with jitter) until close().
+// attempts with exponential backoff (0.3 s, then 1.5 s … 8 s, with jitter) until close(),
+// except after the close codes that end a participation for good (removed, replaced,
+// denied, meeting ended: 4001-4004, docs/protocol.md).
 
 export class SignalingError extends Error {
   constructor(code, reason, type) {
@@ -27,6 +29,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const CONNECT_TIMEOUT_MS = 8_000;
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 8_000;
+export const FINAL_CLOSE_CODES = new Set([4001, 4002, 4003, 4004]);
 
 export function defaultSignalingUrl() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -94,8 +97,9 @@ export class Signaling extends EventTarget {
           reject(new SignalingError('unreachable', `cannot connect (${ev.code})`));
           if (!this.everConnected) return;   // first connect: the caller decides
         }
-        const willRetry = !this.closedByUser && this.everConnected;
-        this._emit('close', { code: ev.code, reason: ev.reason, willRetry });
+        const final = FINAL_CLOSE_CODES.has(ev.code);
+        const willRetry = !this.closedByUser && this.everConnected && !final;
+        this._emit('close', { code: ev.code, reason: ev.reason, willRetry, final });
         if (willRetry) this._scheduleRetry();
       };
     });

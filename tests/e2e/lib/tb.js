@@ -3,21 +3,32 @@
 // joining, reading state and participants, and proving media per remote participant
 // with tb.stats() (framesDecoded / packetsReceived that keep growing), not page loads.
 const { launchBrowser } = require('./browser.js');
+const { mint } = require('./token.js');
 const { poll, sleep, log, SLOW } = require('./util.js');
 
 // Launches a browser, opens `${daemon.url}/?room=&name=&autojoin=1` and waits for
 // tb.state === 'joined'. Returns the browser object of browser.js plus `label`.
-async function openClient(daemon, room, name, { timeout = 20000 * SLOW } = {}) {
-  const b = await launchBrowser(name);
+// With `role` (or `token`) the link carries a join token (lib/token.js) in its fragment,
+// as `telebridge token` makes them; `state` is the state to wait for ('waiting' for a
+// waiting room); `query` adds URL parameters (e.g. 'hall=1'); `args` adds Chromium flags.
+async function openClient(daemon, room, name, { timeout = 20000 * SLOW, role, token, identity,
+                                                 state = 'joined', query = '', autojoin = true,
+                                                 args = [] } = {}) {
+  const b = await launchBrowser(name, { extraArgs: args });
   b.label = name;
   b.room = room;
   await installStateRecorder(b.page);
-  const url = `${daemon.url}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}&autojoin=1`;
-  log(`${name}: open ${url}`);
+  if (role && !token) token = mint(room, role, { name, identity });
+  b.token = token;
+  let url = `${daemon.url}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}` +
+            `${autojoin ? '&autojoin=1' : ''}${query ? `&${query}` : ''}`;
+  log(`${name}: open ${url}${token ? ` (token, role ${role || '?'})` : ''}`);
+  if (token) url += `#token=${token}`;
   await b.page.goto(url, { waitUntil: 'load', timeout: 20000 * SLOW });
-  await waitState(b, 'joined', { timeout });
+  if (!state) return b;
+  await waitState(b, state, { timeout });
   b.participantId = await b.page.evaluate(() => window.tb.participantId);
-  log(`${name}: joined as ${b.participantId}`);
+  log(`${name}: ${state} as ${b.participantId}`);
   return b;
 }
 

@@ -61,6 +61,8 @@ export class JoinView {
     this.errorKey = null;
     this.errorParams = {};
     this.roomFromLink = false;
+    this.invite = null;        // {name, role} from a join token
+    this.noDevices = false;    // viewers: no camera or microphone at all
 
     this.form = this.$('#join-form');
     this.roomInput = this.$('#room-input');
@@ -170,7 +172,32 @@ export class JoinView {
 
   // ---- media preview ----
 
+  /** What a join token says: a fixed name and the role (shown before joining). */
+  setInvite(invite) {
+    this.invite = invite;
+    if (invite && invite.name) {
+      this.nameInput.value = invite.name;
+      this.nameInput.readOnly = true;
+    }
+    this.root.classList.toggle('name-from-invite', !!(invite && invite.name));
+    this.refreshText();
+  }
+
+  /** Viewers need no devices: no permission prompt, no preview. */
+  setNoDevices(none) {
+    this.noDevices = none;
+    this.root.classList.toggle('no-devices', none);
+    if (none) this.stopPreview();
+    this._renderPreview();
+  }
+
+  /** The chosen devices, to get them again later (when given the floor). */
+  deviceIds() {
+    return { audioDeviceId: this.micSelect.value || undefined, videoDeviceId: this.camSelect.value || undefined };
+  }
+
   async startPreview() {
+    if (this.noDevices) return null;
     if (this.acquiring) return this.acquiring;
     this.acquiring = (async () => {
       this.root.classList.add('media-loading');
@@ -288,7 +315,8 @@ export class JoinView {
     this.root.classList.toggle('preview-live', showVideo);
     this.root.classList.toggle('no-media', !loading && !hasV && !hasA);
     const status = this.$('#preview-status');
-    status.textContent = loading ? t('join.previewLoading') : !hasV ? t('join.previewNone') : !this.camOn ? t('join.previewOff') : '';
+    status.textContent = this.noDevices ? t('join.viewerNoDevices')
+      : loading ? t('join.previewLoading') : !hasV ? t('join.previewNone') : !this.camOn ? t('join.previewOff') : '';
 
     const setToggle = (btn, available, on, onKey, offKey, noneKey, iconOn, iconOff) => {
       btn.disabled = !available;
@@ -305,7 +333,7 @@ export class JoinView {
     renderIcons(this.camBtn);
 
     this.$('#mic-meter').hidden = !hasA || loading;
-    const keys = loading ? [] : mediaMessageKeys(this.audioError, this.videoError);
+    const keys = loading || this.noDevices ? [] : mediaMessageKeys(this.audioError, this.videoError);
     const box = this.$('#media-message');
     box.hidden = !keys.length;
     box.querySelector('.notice-text').textContent = keys.map((k) => t(k)).join(' ');
@@ -345,6 +373,11 @@ export class JoinView {
   refreshText() {
     const room = this.roomInput.value.trim();
     this.$('#join-heading').textContent = this.roomFromLink ? t('join.headingRoom', { room }) : t('join.heading');
+    const roleLine = this.$('#join-role');
+    roleLine.hidden = !(this.invite && this.invite.role);
+    if (this.invite && this.invite.role) roleLine.textContent = t('join.asRole', { role: t(`role.${this.invite.role}`) });
+    const hint = this.$('#name-hint');
+    hint.textContent = this.invite && this.invite.name ? t('join.nameFromInvite') : t('join.nameHint');
     for (const el of this.root.querySelectorAll('.field-error[data-key]')) el.textContent = t(el.dataset.key);
     this.showError(this.errorKey, this.errorParams);
     this.setBusy(this.busy);

@@ -8,9 +8,10 @@ const MAX_TOASTS = 4;
 
 /**
  * Show a toast. kind: 'info' | 'success' | 'error' | 'warning'.
- * Errors stay longer and are announced assertively.
+ * Errors stay longer and are announced assertively. action: {label, onClick} adds a
+ * button (clicking it also dismisses the toast).
  */
-export function toast(message, { kind = 'info', timeout } = {}) {
+export function toast(message, { kind = 'info', timeout, action = null } = {}) {
   const host = document.getElementById('toasts');
   if (!host) return () => {};
   const el = document.createElement('div');
@@ -28,6 +29,14 @@ export function toast(message, { kind = 'info', timeout } = {}) {
     setTimeout(() => el.remove(), 200);
   };
   closeBtn.addEventListener('click', dismiss);
+  if (action) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'btn btn-small toast-action';
+    b.textContent = action.label;
+    b.addEventListener('click', () => { dismiss(); action.onClick(); });
+    el.insertBefore(b, closeBtn);
+  }
   host.appendChild(el);
   while (host.children.length > MAX_TOASTS) host.firstElementChild.remove();
   const ms = timeout ?? (kind === 'error' ? 10_000 : 5_000);
