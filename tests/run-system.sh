@@ -54,7 +54,7 @@ if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
     echo "run-system: WARNING: tests/e2e/node_modules missing: run scripts/install-deps.sh --test"
 fi
 
-ALL="bad_input access bad_input_media nack room reconnect interop bench_smoke moderation hearing waiting screen site"
+ALL="bad_input access tls bad_input_media nack room reconnect interop bench_smoke moderation hearing waiting screen site tls_browser"
 [ $# -eq 0 ] && set -- $ALL
 
 passed=0
@@ -63,10 +63,10 @@ failed_names=""
 n=0
 for t in "$@"; do
     case "$t" in
-        bad_input | access) file="$here/tests/integration/$t.py" ;;
+        bad_input | access | tls) file="$here/tests/integration/$t.py" ;;
         bench_smoke) file="$here/tests/bench/smoke.sh" ;;
         room | reconnect | interop | bad_input_media | nack) file="$here/tests/e2e/$t.test.js" ;;
-        moderation | hearing | waiting | screen | site) file="$here/tests/e2e/$t.test.js" ;;
+        moderation | hearing | waiting | screen | site | tls_browser) file="$here/tests/e2e/${t%_browser}.test.js" ;;
         *) file="$t" ;;
     esac
     name=$(basename "$file")

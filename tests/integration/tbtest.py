@@ -133,6 +133,9 @@ class Daemon:
             env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         args = self.args()
+        with self.lock:
+            self.all_output = getattr(self, "all_output", "") + self.output
+            self.output = ""  # wait for this run's "join link:" line
         with open(self.log_file, "a") as f:
             f.write("\n===== %s\n" % " ".join(args))
         log("%s: starting daemon on port %d" % (self.name, self.port))
@@ -171,11 +174,12 @@ class Daemon:
 
     def sanitizer_report(self):
         with self.lock:
-            m = SANITIZER_RE.search(self.output)
+            text = getattr(self, "all_output", "") + self.output
+            m = SANITIZER_RE.search(text)
             if not m:
                 return None
             i = max(0, m.start() - 200)
-            return self.output[i:i + 4000]
+            return text[i:i + 4000]
 
     def stop(self, sig=signal.SIGTERM, grace=10 * SLOW):
         """Stops our daemon; returns its exit code (negative: killed by a signal)."""
