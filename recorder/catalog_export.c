@@ -41,8 +41,9 @@ int tb_rec_catalog_speaking_begin(tb_rec_catalog *cat, const char *session_id,
         return TB_EIO;
     sqlite3 *db = tb_rec_catalog_db(cat);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO speaking(session_id, participant_id, name, kind, "
-                               "granted_by, seconds, started_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO speaking(session_id, participant_id, name, kind, "
+                           "granted_by, seconds, started_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
         return failed(cat, "speaking");
     sqlite3_bind_text(st, 1, session_id, -1, SQLITE_TRANSIENT);
@@ -65,7 +66,8 @@ int tb_rec_catalog_speaking_end(tb_rec_catalog *cat, int64_t id, const char *rea
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(tb_rec_catalog_db(cat),
                            "UPDATE speaking SET ended_us = ?, end_reason = ? WHERE id = ? AND "
-                           "ended_us IS NULL", -1, &st, NULL) != SQLITE_OK)
+                           "ended_us IS NULL",
+                           -1, &st, NULL) != SQLITE_OK)
         return failed(cat, "speaking");
     sqlite3_bind_int64(st, 1, tb_rec_catalog_now_us());
     sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
@@ -139,8 +141,7 @@ static int lookup(tb_rec_catalog *cat, const char *sql, const char *arg, char *o
     return rc == SQLITE_ROW ? TB_OK : rc == SQLITE_DONE ? TB_ENOTFOUND : failed(cat, "session");
 }
 
-int tb_rec_catalog_session_latest(tb_rec_catalog *cat, const char *room, char *id_out,
-                                  size_t cap)
+int tb_rec_catalog_session_latest(tb_rec_catalog *cat, const char *room, char *id_out, size_t cap)
 {
     return lookup(cat, "SELECT id FROM sessions WHERE room = ? ORDER BY started_us DESC LIMIT 1",
                   room, id_out, cap);

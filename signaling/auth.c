@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MIN_SECRET 16
+#define MIN_SECRET      16
 #define GENERATED_BYTES 32
 
 static GBytes *read_key_file(const char *path, char *err, size_t errlen)
@@ -33,8 +33,10 @@ static GBytes *read_key_file(const char *path, char *err, size_t errlen)
     }
     g_strstrip(text);
     if (strlen(text) < MIN_SECRET) {
-        snprintf(err, errlen, "token key %s: shorter than %d characters (delete it to make a "
-                              "new one)", path, MIN_SECRET);
+        snprintf(err, errlen,
+                 "token key %s: shorter than %d characters (delete it to make a "
+                 "new one)",
+                 path, MIN_SECRET);
         return NULL;
     }
     struct stat st;
@@ -82,8 +84,8 @@ GBytes *tb_sig_auth_load_key(const tb_config *cfg, char *err, size_t errlen)
     g_autofree char *path = g_build_filename(cfg->server.var_dir, "token.secret", NULL);
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         if (g_mkdir_with_parents(cfg->server.var_dir, 0750) != 0) {
-            snprintf(err, errlen, "[server] var_dir %s: cannot create it: %s",
-                     cfg->server.var_dir, g_strerror(errno));
+            snprintf(err, errlen, "[server] var_dir %s: cannot create it: %s", cfg->server.var_dir,
+                     g_strerror(errno));
             return NULL;
         }
         int rc = write_new_key(path, err, errlen);
@@ -112,8 +114,9 @@ const char *tb_sig_auth_join(tb_sig_server *srv, const char *room, const char *t
     const tb_config_room *rc = tb_config_room_get(srv->cfg, room);
     if (!token) {
         if (!rc->allow_anonymous) {
-            snprintf(err, errlen, "this room needs a join token: open the invitation link you "
-                                  "were sent");
+            snprintf(err, errlen,
+                     "this room needs a join token: open the invitation link you "
+                     "were sent");
             return "token_required";
         }
         if (tb_sig_role_parse(rc->anonymous_role, &grant->role))
@@ -124,9 +127,8 @@ const char *tb_sig_auth_join(tb_sig_server *srv, const char *room, const char *t
     tb_sig_claims cl;
     gsize keylen = 0;
     const uint8_t *key = g_bytes_get_data(srv->token_key, &keylen);
-    tb_sig_token_result r =
-        tb_sig_token_verify(token, key, keylen, g_get_real_time() / G_USEC_PER_SEC, &cl, err,
-                            errlen);
+    tb_sig_token_result r = tb_sig_token_verify(
+        token, key, keylen, g_get_real_time() / G_USEC_PER_SEC, &cl, err, errlen);
     if (r != TB_SIG_TOKEN_OK)
         return tb_sig_token_result_code(r);
     if (strcmp(cl.room, room) != 0) {

@@ -9,12 +9,15 @@
 
 #include <string.h>
 
-#define CHAT_HISTORY 100
-#define CHAT_MAX_CHARS 2000
-#define CHAT_BURST 10.0 /* as room.c sets the bucket at join */
+#define CHAT_HISTORY    100
+#define CHAT_MAX_CHARS  2000
+#define CHAT_BURST      10.0 /* as room.c sets the bucket at join */
 #define CHAT_PER_SECOND 1.0
 
-static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
+static json_int_t rid(tb_sig_request *r)
+{
+    return json_integer_value(r->id);
+}
 
 /* 1..CHAT_MAX_CHARS characters; newlines and tabs allowed, other controls not. */
 static bool valid_text(const char *s)
@@ -37,7 +40,7 @@ static bool take_token(tb_sig_participant *p)
     int64_t now = tb_time_mono_us();
     if (p->chat_last_us)
         p->chat_tokens = MIN(CHAT_BURST, p->chat_tokens + (double)(now - p->chat_last_us) /
-                                                               G_USEC_PER_SEC * CHAT_PER_SECOND);
+                                                              G_USEC_PER_SEC * CHAT_PER_SECOND);
     p->chat_last_us = now;
     if (p->chat_tokens < 1.0)
         return false;
@@ -60,8 +63,10 @@ void tb_sig_chat_send(tb_sig_request *r)
         return;
     g_autofree char *text = g_strstrip(g_strdup(raw));
     if (!valid_text(text)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'text': 1-%d characters, no control "
-                                                    "characters but newlines", CHAT_MAX_CHARS);
+        tb_sig_error(r->conn, r->id, "bad_request",
+                     "field 'text': 1-%d characters, no control "
+                     "characters but newlines",
+                     CHAT_MAX_CHARS);
         return;
     }
     if (!take_token(p)) {
@@ -72,10 +77,10 @@ void tb_sig_chat_send(tb_sig_request *r)
     int64_t id = 0;
     if (tb_rec_catalog_chat_add(room->srv->catalog, room->session_id, p->id, p->name, text, &id))
         id = --unstored;
-    json_t *msg = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)id,
-                            "participant_id", p->id, "name", p->name, "role",
-                            tb_sig_role_name(p->role), "text", text, "at",
-                            (json_int_t)(g_get_real_time() / 1000));
+    json_t *msg =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)id, "participant_id", p->id,
+                  "name", p->name, "role", tb_sig_role_name(p->role), "text", text, "at",
+                  (json_int_t)(g_get_real_time() / 1000));
     g_queue_push_tail(&room->chat, json_incref(msg));
     while (g_queue_get_length(&room->chat) > CHAT_HISTORY)
         json_decref(g_queue_pop_head(&room->chat));
@@ -102,8 +107,7 @@ void tb_sig_chat_delete(tb_sig_request *r)
     int rc = id > 0 ? tb_rec_catalog_chat_delete(room->srv->catalog, room->session_id, id, me->id)
                     : TB_ENOTFOUND;
     if (!found && rc != TB_OK) {
-        tb_sig_error(r->conn, r->id, "not_found", "no message %lld in this meeting",
-                     (long long)id);
+        tb_sig_error(r->conn, r->id, "not_found", "no message %lld in this meeting", (long long)id);
         return;
     }
     json_t *detail = json_pack("{s:I}", "message_id", (json_int_t)id);

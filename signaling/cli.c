@@ -28,12 +28,11 @@ static void add_common(GOptionContext *oc, common_opts *o)
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
          "Configuration file (default configs/telebridge.ini)", "FILE"},
         {"set", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &o->overrides,
-         "Override a config key, e.g. -o server.var_dir=/srv/tb (repeatable)",
-         "SECTION.KEY=VALUE"},
+         "Override a config key, e.g. -o server.var_dir=/srv/tb (repeatable)", "SECTION.KEY=VALUE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionGroup *g = g_option_group_new("config", "Configuration options:",
-                                         "Show the configuration options", NULL, NULL);
+    GOptionGroup *g = g_option_group_new(
+        "config", "Configuration options:", "Show the configuration options", NULL, NULL);
     g_option_group_add_entries(g, entries);
     g_option_context_add_group(oc, g);
 }
@@ -111,8 +110,10 @@ static bool apply_perms(const char *list, unsigned *perms)
             p++;
         unsigned bit;
         if (tb_sig_perm_parse(p, &bit)) {
-            fprintf(stderr, "telebridge token: unknown permission '%s' (publish, screen, chat, "
-                            "hand, moderate, record)\n", p);
+            fprintf(stderr,
+                    "telebridge token: unknown permission '%s' (publish, screen, chat, "
+                    "hand, moderate, record)\n",
+                    p);
             return false;
         }
         *perms = off ? (*perms & ~bit) : (*perms | bit);
@@ -186,9 +187,9 @@ static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const
     g_autofree char *token = tb_sig_token_mint(k, n, c);
     /* Round-trip through the verifier: never print a token the server would refuse. */
     tb_sig_claims check;
-    tb_sig_token_result vr = token ? tb_sig_token_verify(token, k, n, c->iat, &check, err,
-                                                         sizeof err)
-                                   : TB_SIG_TOKEN_MALFORMED;
+    tb_sig_token_result vr = token
+                                 ? tb_sig_token_verify(token, k, n, c->iat, &check, err, sizeof err)
+                                 : TB_SIG_TOKEN_MALFORMED;
     g_bytes_unref(key);
     if (vr != TB_SIG_TOKEN_OK) {
         fprintf(stderr, "telebridge token: %s\n", token ? err : "cannot encode the claims");
@@ -200,9 +201,9 @@ static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const
     if (token_only) {
         printf("%s\n", token);
     } else {
-        g_autofree char *base = url ? g_strdup(url)
-                                    : base_url(cfg, cfg->server.port,
-                                               *cfg->server.tls_cert || cfg->server.self_signed);
+        g_autofree char *base =
+            url ? g_strdup(url)
+                : base_url(cfg, cfg->server.port, *cfg->server.tls_cert || cfg->server.self_signed);
         g_autofree char *link = tb_sig_join_link(base, c->room, token);
         GDateTime *exp = g_date_time_new_from_unix_local(c->exp);
         g_autofree char *when = exp ? g_date_time_format(exp, "%Y-%m-%d %H:%M %Z") : NULL;
@@ -233,12 +234,14 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
          "Display name (fixed; without it the person types one)", "NAME"},
         {"identity", 'i', 0, G_OPTION_ARG_STRING, &identity,
          "Stable identity (default: a random one); a second join with the same identity "
-         "replaces the first, a ban holds it out", "ID"},
+         "replaces the first, a ban holds it out",
+         "ID"},
         {"ttl", 't', 0, G_OPTION_ARG_STRING, &ttl,
          "Lifetime: 90s, 30m, 24h, 7d (default [auth] token_ttl)", "DURATION"},
         {"perm", 0, 0, G_OPTION_ARG_STRING, &perms,
          "Permissions changed from the role's, e.g. -chat,+screen (publish, screen, chat, hand, "
-         "moderate, record)", "LIST"},
+         "moderate, record)",
+         "LIST"},
         {"url", 0, 0, G_OPTION_ARG_STRING, &url,
          "Base URL of the link (default server.public_url or http://listen:port)", "URL"},
         {"token-only", 0, 0, G_OPTION_ARG_NONE, &token_only, "Print only the token", NULL},
@@ -266,8 +269,10 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
         fprintf(stderr, "telebridge token: --role: moderator, speaker, participant, viewer or "
                         "site\n");
     } else if (ttl && (life = parse_duration(ttl)) < 0) {
-        fprintf(stderr, "telebridge token: --ttl '%s': a duration like 90s, 30m, 24h or 7d (at "
-                        "most a year)\n", ttl);
+        fprintf(stderr,
+                "telebridge token: --ttl '%s': a duration like 90s, 30m, 24h or 7d (at "
+                "most a year)\n",
+                ttl);
     } else if ((c.perms = tb_sig_role_perms(c.role)), perms && !apply_perms(perms, &c.perms)) {
     } else if (load_config("token", &co, &cfg)) {
         rc = 1;
@@ -291,8 +296,8 @@ static void print_session(void *user, int n, const char *const *names, const cha
     for (int i = 0; i < 2; i++) {
         if (!v[2 + i])
             continue;
-        GDateTime *dt = g_date_time_new_from_unix_local(g_ascii_strtoll(v[2 + i], NULL, 10) /
-                                                        G_USEC_PER_SEC);
+        GDateTime *dt =
+            g_date_time_new_from_unix_local(g_ascii_strtoll(v[2 + i], NULL, 10) / G_USEC_PER_SEC);
         if (dt) {
             g_autofree char *s = g_date_time_format(dt, "%Y-%m-%d %H:%M:%S");
             g_strlcpy(when[i], s, sizeof when[i]);
@@ -308,8 +313,10 @@ static tb_rec_catalog *open_catalog(const char *cmd, const tb_config *cfg)
 {
     g_autofree char *db = g_build_filename(cfg->server.var_dir, "telebridge.db", NULL);
     if (!g_file_test(db, G_FILE_TEST_EXISTS)) {
-        fprintf(stderr, "telebridge %s: no catalog at %s (has the server run with this "
-                        "var_dir?)\n", cmd, db);
+        fprintf(stderr,
+                "telebridge %s: no catalog at %s (has the server run with this "
+                "var_dir?)\n",
+                cmd, db);
         return NULL;
     }
     char err[512] = "";
@@ -361,8 +368,8 @@ int tb_sig_cli_export(const char *default_config, int argc, char **argv)
     GOptionEntry entries[] = {
         {"session", 's', 0, G_OPTION_ARG_STRING, &session, "The session (see 'sessions')", "ID"},
         {"room", 'r', 0, G_OPTION_ARG_STRING, &room, "The latest session of this room", "ROOM"},
-        {"what", 'w', 0, G_OPTION_ARG_STRING, &what,
-         "register (default), speaking, audit or chat", "WHAT"},
+        {"what", 'w', 0, G_OPTION_ARG_STRING, &what, "register (default), speaking, audit or chat",
+         "WHAT"},
         {"format", 'f', 0, G_OPTION_ARG_STRING, &format, "csv (default) or json", "FORMAT"},
         {"output", 'O', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (default stdout)",
          "FILE"},

@@ -9,7 +9,10 @@
 
 #include <stdio.h>
 
-static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
+static json_int_t rid(tb_sig_request *r)
+{
+    return json_integer_value(r->id);
+}
 
 void tb_sig_consent_set(tb_sig_request *r)
 {
@@ -39,8 +42,8 @@ void tb_sig_consent_request(tb_sig_request *r)
     }
     tb_sig_audit(room, me, "consent_request", NULL, NULL);
     tb_sig_reply(r->conn, rid(r), NULL);
-    tb_sig_room_broadcast(room, NULL, json_pack("{s:s, s:s}", "type", "consent_request",
-                                                "by_name", me->name));
+    tb_sig_room_broadcast(room, NULL,
+                          json_pack("{s:s, s:s}", "type", "consent_request", "by_name", me->name));
     tb_sig_room_state_changed(room);
 }
 

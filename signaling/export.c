@@ -13,14 +13,17 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
+static json_int_t rid(tb_sig_request *r)
+{
+    return json_integer_value(r->id);
+}
 
 static const char *const exports[] = {"register", "speaking", "audit", "chat", NULL};
 
 typedef struct collector {
     bool csv;
-    GString *out;   /* csv */
-    json_t *rows;   /* json */
+    GString *out; /* csv */
+    json_t *rows; /* json */
     bool header_done;
 } collector;
 
@@ -84,8 +87,8 @@ static void on_row(void *user, int n, const char *const *names, const char *cons
     }
     json_t *row = c->csv ? NULL : json_object();
     for (int i = 0; i < n; i++) {
-        g_autofree char *v = values[i] && is_time(names[i]) ? iso_time(values[i])
-                                                            : g_strdup(values[i]);
+        g_autofree char *v =
+            values[i] && is_time(names[i]) ? iso_time(values[i]) : g_strdup(values[i]);
         if (c->csv) {
             if (i)
                 g_string_append_c(c->out, ',');
@@ -169,8 +172,7 @@ void tb_sig_export_request(tb_sig_request *r)
     tb_sig_audit(room, me, "export", NULL, json_pack("{s:s, s:s}", "what", what, "format", format));
     tb_sig_reply(r->conn, rid(r),
                  json_pack("{s:s, s:s, s:s, s:s}", "filename", filename, "content_type",
-                           !strcmp(format, "csv") ? "text/csv; charset=utf-8"
-                                                  : "application/json",
+                           !strcmp(format, "csv") ? "text/csv; charset=utf-8" : "application/json",
                            "session_id", room->session_id, "content", text));
     g_free(text);
 }

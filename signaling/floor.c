@@ -15,7 +15,10 @@
 
 #include <string.h>
 
-static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
+static json_int_t rid(tb_sig_request *r)
+{
+    return json_integer_value(r->id);
+}
 
 static int64_t log_begin(tb_sig_room *room, tb_sig_participant *p, const char *kind,
                          tb_sig_participant *by, int seconds)
@@ -103,8 +106,8 @@ void tb_sig_floor_give(tb_sig_request *r)
     }
     tb_sig_room *room = t->room;
     json_t *sv = json_object_get(r->msg, "seconds");
-    if (sv && (!json_is_integer(sv) || json_integer_value(sv) < 0 ||
-               json_integer_value(sv) > 36000)) {
+    if (sv &&
+        (!json_is_integer(sv) || json_integer_value(sv) < 0 || json_integer_value(sv) > 36000)) {
         tb_sig_error(r->conn, r->id, "bad_request", "field 'seconds': 0 (no limit) to 36000");
         return;
     }

@@ -8,7 +8,10 @@
 
 #include <string.h>
 
-static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
+static json_int_t rid(tb_sig_request *r)
+{
+    return json_integer_value(r->id);
+}
 
 json_t *tb_sig_lobby_json(tb_sig_room *room)
 {
@@ -25,8 +28,8 @@ json_t *tb_sig_lobby_json(tb_sig_room *room)
 
 void tb_sig_lobby_notify(tb_sig_room *room)
 {
-    tb_sig_room_broadcast_moderators(room, json_pack("{s:s, s:o}", "type", "lobby", "waiting",
-                                                     tb_sig_lobby_json(room)));
+    tb_sig_room_broadcast_moderators(
+        room, json_pack("{s:s, s:o}", "type", "lobby", "waiting", tb_sig_lobby_json(room)));
 }
 
 void tb_sig_lobby_admit_participant(tb_sig_participant *p, tb_sig_participant *by)

@@ -10,7 +10,10 @@
 
 #include <string.h>
 
-static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
+static json_int_t rid(tb_sig_request *r)
+{
+    return json_integer_value(r->id);
+}
 
 void tb_sig_audit(tb_sig_room *room, tb_sig_participant *actor, const char *action,
                   tb_sig_participant *target, json_t *detail)
@@ -74,8 +77,10 @@ static tb_sig_participant *mod_target(tb_sig_request *r, const char *what)
         return NULL;
     tb_sig_participant *t = tb_sig_target(r);
     if (t && !t->admitted) {
-        tb_sig_error(r->conn, r->id, "wrong_state", "'%s' is in the waiting room: admit or deny "
-                                                    "them", t->name);
+        tb_sig_error(r->conn, r->id, "wrong_state",
+                     "'%s' is in the waiting room: admit or deny "
+                     "them",
+                     t->name);
         return NULL;
     }
     return t;
@@ -84,9 +89,9 @@ static tb_sig_participant *mod_target(tb_sig_request *r, const char *what)
 static void send_unmute_request(tb_sig_participant *t, tb_sig_participant *by, tb_sig_media m)
 {
     if (t->conn)
-        tb_sig_conn_send(t->conn, json_pack("{s:s, s:s, s:s, s:s}", "type", "unmute_request",
-                                            "kind", media_name(m), "by", by->id, "by_name",
-                                            by->name));
+        tb_sig_conn_send(t->conn,
+                         json_pack("{s:s, s:s, s:s, s:s}", "type", "unmute_request", "kind",
+                                   media_name(m), "by", by->id, "by_name", by->name));
 }
 
 void tb_sig_mod_mute(tb_sig_request *r)
@@ -133,8 +138,9 @@ void tb_sig_mod_remove(tb_sig_request *r)
         return;
     json_t *reason = json_object_get(r->msg, "reason");
     if (reason && (!json_is_string(reason) || g_utf8_strlen(json_string_value(reason), -1) > 200)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'reason': a string of at most 200 "
-                                                    "characters");
+        tb_sig_error(r->conn, r->id, "bad_request",
+                     "field 'reason': a string of at most 200 "
+                     "characters");
         return;
     }
     if (t == me) {
@@ -185,8 +191,9 @@ static bool parse_room_changes(tb_sig_request *r, room_changes *ch)
     if ((v = json_object_get(r->msg, "kind"))) {
         tb_sig_kind k;
         if (!json_is_string(v) || tb_sig_kind_parse(json_string_value(v), &k)) {
-            tb_sig_error(r->conn, r->id, "bad_request", "field 'kind': consultation, roundtable, "
-                                                        "hearing, telebridge or conference");
+            tb_sig_error(r->conn, r->id, "bad_request",
+                         "field 'kind': consultation, roundtable, "
+                         "hearing, telebridge or conference");
             return false;
         }
         ch->kind = (int)k;

@@ -6,13 +6,13 @@
 #include <string.h>
 
 static const char *const role_names[TB_SIG_N_ROLES] = {"moderator", "speaker", "participant",
-                                                        "viewer", "site"};
+                                                       "viewer", "site"};
 
 static const unsigned role_perms[TB_SIG_N_ROLES] = {
     [TB_SIG_ROLE_MODERATOR] = TB_SIG_PERM_PUBLISH | TB_SIG_PERM_SCREEN | TB_SIG_PERM_CHAT |
                               TB_SIG_PERM_MODERATE | TB_SIG_PERM_RECORD,
-    [TB_SIG_ROLE_SPEAKER] = TB_SIG_PERM_PUBLISH | TB_SIG_PERM_SCREEN | TB_SIG_PERM_CHAT |
-                            TB_SIG_PERM_HAND,
+    [TB_SIG_ROLE_SPEAKER] =
+        TB_SIG_PERM_PUBLISH | TB_SIG_PERM_SCREEN | TB_SIG_PERM_CHAT | TB_SIG_PERM_HAND,
     [TB_SIG_ROLE_PARTICIPANT] = TB_SIG_PERM_CHAT | TB_SIG_PERM_HAND,
     [TB_SIG_ROLE_VIEWER] = TB_SIG_PERM_CHAT | TB_SIG_PERM_HAND,
     /* A hall has no keyboard at its screen: no chat, no hand. */
@@ -22,7 +22,7 @@ static const unsigned role_perms[TB_SIG_N_ROLES] = {
 static const char *const perm_names[] = {"publish", "screen", "chat", "hand", "moderate", "record"};
 
 static const char *const kind_names[TB_SIG_N_KINDS] = {"consultation", "roundtable", "hearing",
-                                                        "telebridge", "conference"};
+                                                       "telebridge", "conference"};
 
 int tb_sig_role_parse(const char *s, tb_sig_role *out)
 {
@@ -115,8 +115,7 @@ int tb_sig_sdp_video_senders(const char *sdp, size_t len)
             m.sending = true;
             m.video = n >= 8 && memcmp(line + 2, "video ", 6) == 0;
             const char *port = memchr(line, ' ', n);
-            m.port_zero = port && (size_t)(port - line) + 2 < n && port[1] == '0' &&
-                          port[2] == ' ';
+            m.port_zero = port && (size_t)(port - line) + 2 < n && port[1] == '0' && port[2] == ' ';
         } else if (!any) {
             continue;
         } else if (line_is(line, n, "a=sendonly") || line_is(line, n, "a=sendrecv")) {

@@ -65,9 +65,9 @@ tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create)
     room->cfg = tb_config_room_get(srv->cfg, name);
     if (tb_sig_kind_parse(room->cfg->kind, &room->kind))
         room->kind = TB_SIG_KIND_ROUNDTABLE; /* the config checked it already */
-    room->waiting_room = !strcmp(room->cfg->waiting_room, "true") ||
-                         (!strcmp(room->cfg->waiting_room, "auto") &&
-                          room->kind == TB_SIG_KIND_CONSULTATION);
+    room->waiting_room =
+        !strcmp(room->cfg->waiting_room, "true") ||
+        (!strcmp(room->cfg->waiting_room, "auto") && room->kind == TB_SIG_KIND_CONSULTATION);
     room->chat_enabled = room->cfg->chat;
     room->floor_seconds = room->cfg->floor_seconds;
     room->title = g_strdup(*room->cfg->title ? room->cfg->title : name);
@@ -256,8 +256,9 @@ json_t *tb_sig_room_state_json(tb_sig_room *room)
 
 void tb_sig_room_state_changed(tb_sig_room *room)
 {
-    tb_sig_room_broadcast(room, NULL, json_pack("{s:s, s:o}", "type", "room_updated", "room",
-                                                tb_sig_room_state_json(room)));
+    tb_sig_room_broadcast(
+        room, NULL,
+        json_pack("{s:s, s:o}", "type", "room_updated", "room", tb_sig_room_state_json(room)));
 }
 
 json_t *tb_sig_room_snapshot(tb_sig_participant *p)
@@ -269,12 +270,12 @@ json_t *tb_sig_room_snapshot(tb_sig_participant *p)
         if (o != p)
             json_array_append_new(others, tb_sig_participant_json(o));
     }
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:[], s:o, s:o, s:o}",
-                          "participant_id", p->id, "room", room->name, "name", p->name, "role",
-                          tb_sig_role_name(p->role), "perms", tb_sig_perms_json(p->perms),
-                          "waiting", false, "participants", others, "ice_servers", "room_state",
-                          tb_sig_room_state_json(room), "chat", tb_sig_chat_history(room), "self",
-                          tb_sig_participant_json(p));
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:[], s:o, s:o, s:o}", "participant_id",
+                  p->id, "room", room->name, "name", p->name, "role", tb_sig_role_name(p->role),
+                  "perms", tb_sig_perms_json(p->perms), "waiting", false, "participants", others,
+                  "ice_servers", "room_state", tb_sig_room_state_json(room), "chat",
+                  tb_sig_chat_history(room), "self", tb_sig_participant_json(p));
     if (p->perms & TB_SIG_PERM_MODERATE)
         json_object_set_new(d, "lobby", tb_sig_lobby_json(room));
     return d;
@@ -304,8 +305,8 @@ void tb_sig_participant_apply_mutes(tb_sig_participant *p)
     for (guint i = 0; i < ts->len; i++) {
         tb_relay_track *t = g_ptr_array_index(ts, i);
         tb_sig_media m = tb_relay_track_kind(t) == TB_RELAY_KIND_AUDIO ? TB_SIG_MEDIA_AUDIO
-                         : !strcmp(tb_relay_track_label(t), "screen") ? TB_SIG_MEDIA_SCREEN
-                                                                      : TB_SIG_MEDIA_VIDEO;
+                         : !strcmp(tb_relay_track_label(t), "screen")  ? TB_SIG_MEDIA_SCREEN
+                                                                       : TB_SIG_MEDIA_VIDEO;
         bool muted = !may || p->mod_muted[m] ||
                      (m == TB_SIG_MEDIA_SCREEN && !(p->perms & TB_SIG_PERM_SCREEN));
         tb_relay_track_set_muted(p->room->relay_room, t, muted);
@@ -329,7 +330,8 @@ void tb_sig_room_update_subscription(tb_sig_participant *p)
         g_ptr_array_add(owned, ts);
     }
     if (!p->sub && want->len > 0)
-        p->sub = tb_relay_pc_create(p->room->relay_room, TB_RELAY_PC_SUBSCRIBE, p->id, &pc_events, p);
+        p->sub =
+            tb_relay_pc_create(p->room->relay_room, TB_RELAY_PC_SUBSCRIBE, p->id, &pc_events, p);
     if (p->sub && tb_relay_pc_subscribe_set(p->sub, want) && p->conn) {
         int revision = 0;
         char *sdp = tb_relay_pc_subscribe_offer(p->sub, &revision);
@@ -401,8 +403,8 @@ void tb_sig_room_remove(tb_sig_participant *p)
     p->sub = NULL;
     TB_LOG_INFO("[%s/%s] left", room->name, p->id);
     tb_rec_catalog_attend_leave(room->srv->catalog, room->session_id, p->id);
-    tb_sig_room_broadcast(room, NULL,
-                          json_pack("{s:s, s:s}", "type", "participant_left", "participant_id", p->id));
+    tb_sig_room_broadcast(
+        room, NULL, json_pack("{s:s, s:s}", "type", "participant_left", "participant_id", p->id));
     if (had_tracks)
         tb_sig_room_update_all(room, NULL);
     participant_free(p);

@@ -98,10 +98,12 @@ static X509 *make_cert(const tb_config *cfg, EVP_PKEY *key)
     X509_gmtime_adj(X509_getm_notAfter(x), (long)VALID_DAYS * 24 * 3600);
     X509_set_pubkey(x, key);
     X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Telebridge "
-                               "development", -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                               (const unsigned char *)"Telebridge "
+                                                      "development",
+                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     g_autofree char *san = alt_names(cfg);
     if (add_ext(x, NID_subject_alt_name, san) || add_ext(x, NID_basic_constraints, "CA:FALSE") ||
@@ -125,7 +127,8 @@ static int write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert)
         close(fd);
         return TB_EIO;
     }
-    int ok = key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) : PEM_write_X509(f, cert);
+    int ok =
+        key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) : PEM_write_X509(f, cert);
     ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
     fclose(f);
     if (!ok || rename(tmp, path) != 0) {

@@ -190,8 +190,9 @@ static tb_sig_token_result parse_claims(json_t *p, tb_sig_claims *c, char *err, 
     if (!sub || strlen(sub) > 256 || !valid_text(sub, 128))
         return malformed(err, errlen, "claim 'sub' (identity) must be 1-128 characters");
     if (!role || tb_sig_role_parse(role, &c->role))
-        return malformed(err, errlen, "claim 'role' must be moderator, speaker, participant, "
-                                      "viewer or site");
+        return malformed(err, errlen,
+                         "claim 'role' must be moderator, speaker, participant, "
+                         "viewer or site");
     if (name && (!json_is_string(name) || strlen(json_string_value(name)) > 512 ||
                  !valid_text(json_string_value(name), 64)))
         return malformed(err, errlen, "claim 'name' must be 1-64 characters");
@@ -209,8 +210,10 @@ static tb_sig_token_result parse_claims(json_t *p, tb_sig_claims *c, char *err, 
     {
         unsigned bit;
         if (tb_sig_perm_parse(key, &bit) || !json_is_boolean(v)) {
-            snprintf(err, errlen, "claim 'perms': '%.32s' is not a permission with a boolean "
-                                  "(publish, screen, chat, hand, moderate, record)", key);
+            snprintf(err, errlen,
+                     "claim 'perms': '%.32s' is not a permission with a boolean "
+                     "(publish, screen, chat, hand, moderate, record)",
+                     key);
             return TB_SIG_TOKEN_MALFORMED;
         }
         c->perms = json_is_true(v) ? (c->perms | bit) : (c->perms & ~bit);
@@ -241,8 +244,7 @@ static tb_sig_token_result check_header(json_t *h, char *err, size_t errlen)
 }
 
 tb_sig_token_result tb_sig_token_verify(const char *token, const uint8_t *key, size_t keylen,
-                                        int64_t now_s, tb_sig_claims *out, char *err,
-                                        size_t errlen)
+                                        int64_t now_s, tb_sig_claims *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     size_t len = token ? strnlen(token, TB_SIG_TOKEN_MAX + 1) : 0;
@@ -266,8 +268,9 @@ tb_sig_token_result tb_sig_token_verify(const char *token, const uint8_t *key, s
     uint8_t want[SIG_LEN];
     hmac256(key, keylen, token, (size_t)(d2 - token), want);
     if (!sig || sig_len != SIG_LEN || CRYPTO_memcmp(sig, want, SIG_LEN) != 0) {
-        snprintf(err, errlen, "the token's signature does not match (forged, or signed with "
-                              "another key)");
+        snprintf(err, errlen,
+                 "the token's signature does not match (forged, or signed with "
+                 "another key)");
         return TB_SIG_TOKEN_SIGNATURE;
     }
 
@@ -277,12 +280,10 @@ tb_sig_token_result tb_sig_token_verify(const char *token, const uint8_t *key, s
     r = parse_claims(payload, out, err, errlen);
     json_decref(payload);
     if (r == TB_SIG_TOKEN_OK && now_s >= out->exp + TB_SIG_TOKEN_LEEWAY_S) {
-        snprintf(err, errlen, "the token expired %lld s ago",
-                 (long long)(now_s - out->exp));
+        snprintf(err, errlen, "the token expired %lld s ago", (long long)(now_s - out->exp));
         r = TB_SIG_TOKEN_EXPIRED;
     } else if (r == TB_SIG_TOKEN_OK && out->nbf && now_s + TB_SIG_TOKEN_LEEWAY_S < out->nbf) {
-        snprintf(err, errlen, "the token is valid only in %lld s",
-                 (long long)(out->nbf - now_s));
+        snprintf(err, errlen, "the token is valid only in %lld s", (long long)(out->nbf - now_s));
         r = TB_SIG_TOKEN_NOT_YET_VALID;
     }
     if (r != TB_SIG_TOKEN_OK)
@@ -293,9 +294,9 @@ tb_sig_token_result tb_sig_token_verify(const char *token, const uint8_t *key, s
 char *tb_sig_token_mint(const uint8_t *key, size_t keylen, const tb_sig_claims *c)
 {
     static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:I}", "iss", "telebridge", "sub", c->identity,
-                          "room", c->room, "role", tb_sig_role_name(c->role), "exp",
-                          (json_int_t)c->exp);
+    json_t *p =
+        json_pack("{s:s, s:s, s:s, s:s, s:I}", "iss", "telebridge", "sub", c->identity, "room",
+                  c->room, "role", tb_sig_role_name(c->role), "exp", (json_int_t)c->exp);
     if (!p)
         return NULL;
     if (c->name)

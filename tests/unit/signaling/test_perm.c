@@ -69,22 +69,28 @@ static void test_names(void)
     g_assert_cmpstr(tb_sig_role_name((tb_sig_role)99), ==, "?");
 }
 
-static int senders(const char *sdp) { return tb_sig_sdp_video_senders(sdp, strlen(sdp)); }
+static int senders(const char *sdp)
+{
+    return tb_sig_sdp_video_senders(sdp, strlen(sdp));
+}
 
 static void test_video_senders(void)
 {
     g_assert_cmpint(senders(""), ==, -1);
     g_assert_cmpint(senders("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendonly\r\n"), ==, 0);
     g_assert_cmpint(senders("v=0\r\nm=audio 9 X 111\r\na=sendonly\r\n"
-                            "m=video 9 X 96\r\na=sendonly\r\n"), ==, 1);
+                            "m=video 9 X 96\r\na=sendonly\r\n"),
+                    ==, 1);
     /* A second one, sendrecv by default: a screen share. */
     g_assert_cmpint(senders("v=0\r\nm=video 9 X 96\r\na=sendonly\r\nm=video 9 X 96\r\n"), ==, 2);
     /* Stopped (port 0), inactive or receive-only ones do not count... */
     g_assert_cmpint(senders("m=video 9 X 96\na=sendonly\nm=video 0 X 96\na=sendonly\n"
-                            "m=video 9 X 96\na=inactive\nm=video 9 X 96\na=recvonly\n"), ==, 1);
+                            "m=video 9 X 96\na=inactive\nm=video 9 X 96\na=recvonly\n"),
+                    ==, 1);
     /* ...but a bundle-only one with port 0 does (RFC 8843 section 6). */
     g_assert_cmpint(senders("m=video 9 X 96\na=sendonly\nm=video 0 X 96\na=bundle-only\n"
-                            "a=sendonly\n"), ==, 2);
+                            "a=sendonly\n"),
+                    ==, 2);
     /* Session-level direction lines before any m= are ignored; truncated text is fine. */
     g_assert_cmpint(senders("a=inactive\r\nm=video 9 X 96\r\na=sendo"), ==, 1);
     g_assert_cmpint(tb_sig_sdp_video_senders("m=video 9 X 96\r\nm=video 9 X 96", 14), ==, 1);

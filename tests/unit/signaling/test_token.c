@@ -13,9 +13,12 @@
 
 static const uint8_t KEY[] = "unit-test-key-0123456789abcdef";
 #define KEYLEN (sizeof KEY - 1)
-#define NOW 1800000000
+#define NOW    1800000000
 
-static char *b64(const char *s) { return tb_sig_b64url_encode((const uint8_t *)s, strlen(s)); }
+static char *b64(const char *s)
+{
+    return tb_sig_b64url_encode((const uint8_t *)s, strlen(s));
+}
 
 /* A token from a raw header and payload, signed with key (NULL: empty signature). */
 static char *hand_made(const char *header, const char *payload, const uint8_t *key, size_t keylen)
@@ -42,8 +45,12 @@ static tb_sig_token_result verify(const char *token, tb_sig_claims *c)
 
 static void test_round_trip(void)
 {
-    tb_sig_claims in = {.room = "hall-1", .identity = "anna", .name = "Анна Петрова",
-                        .role = TB_SIG_ROLE_SPEAKER, .iat = NOW, .exp = NOW + 3600};
+    tb_sig_claims in = {.room = "hall-1",
+                        .identity = "anna",
+                        .name = "Анна Петрова",
+                        .role = TB_SIG_ROLE_SPEAKER,
+                        .iat = NOW,
+                        .exp = NOW + 3600};
     in.perms = tb_sig_role_perms(in.role) & ~TB_SIG_PERM_SCREEN;
     g_autofree char *t = tb_sig_token_mint(KEY, KEYLEN, &in);
     g_assert_nonnull(t);
@@ -73,22 +80,30 @@ static void test_hand_made_and_times(void)
 {
     const char *hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
     tb_sig_claims c;
-    g_autofree char *ok = hand_made(hdr, "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
-                                         "\"exp\":1800000100}", KEY, KEYLEN);
+    g_autofree char *ok = hand_made(hdr,
+                                    "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
+                                    "\"exp\":1800000100}",
+                                    KEY, KEYLEN);
     g_assert_cmpint(verify(ok, &c), ==, TB_SIG_TOKEN_OK);
     g_assert_cmpint(c.role, ==, TB_SIG_ROLE_SITE);
     tb_sig_claims_clear(&c);
     /* exp in the past, beyond the leeway; within the leeway it still passes. */
-    g_autofree char *old = hand_made(hdr, "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
-                                          "\"exp\":1799999000}", KEY, KEYLEN);
+    g_autofree char *old = hand_made(hdr,
+                                     "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
+                                     "\"exp\":1799999000}",
+                                     KEY, KEYLEN);
     g_assert_cmpint(verify(old, &c), ==, TB_SIG_TOKEN_EXPIRED);
     g_assert_null(c.room);
-    g_autofree char *edge = hand_made(hdr, "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
-                                           "\"exp\":1799999990}", KEY, KEYLEN);
+    g_autofree char *edge = hand_made(hdr,
+                                      "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
+                                      "\"exp\":1799999990}",
+                                      KEY, KEYLEN);
     g_assert_cmpint(verify(edge, &c), ==, TB_SIG_TOKEN_OK);
     tb_sig_claims_clear(&c);
-    g_autofree char *early = hand_made(hdr, "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
-                                            "\"exp\":1800009999,\"nbf\":1800001000}", KEY, KEYLEN);
+    g_autofree char *early = hand_made(hdr,
+                                       "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
+                                       "\"exp\":1800009999,\"nbf\":1800001000}",
+                                       KEY, KEYLEN);
     g_assert_cmpint(verify(early, &c), ==, TB_SIG_TOKEN_NOT_YET_VALID);
 }
 
@@ -120,11 +135,16 @@ static void test_forged(void)
 
 static void test_algorithms(void)
 {
-    const char *payload = "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"moderator\",\"exp\":1800009999}";
+    const char *payload =
+        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"moderator\",\"exp\":1800009999}";
     tb_sig_claims c;
-    const char *refused[] = {"{\"alg\":\"none\",\"typ\":\"JWT\"}", "{\"alg\":\"none\"}",
-                             "{\"alg\":\"None\"}", "{\"alg\":\"HS512\"}", "{\"alg\":\"RS256\"}",
-                             "{\"alg\":\"hs256\"}", "{\"alg\":\"ES256\"}"};
+    const char *refused[] = {"{\"alg\":\"none\",\"typ\":\"JWT\"}",
+                             "{\"alg\":\"none\"}",
+                             "{\"alg\":\"None\"}",
+                             "{\"alg\":\"HS512\"}",
+                             "{\"alg\":\"RS256\"}",
+                             "{\"alg\":\"hs256\"}",
+                             "{\"alg\":\"ES256\"}"};
     for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
         /* Signed or not, with our key even: the algorithm alone refuses it. */
         g_autofree char *a = hand_made(refused[i], payload, NULL, 0);
@@ -147,20 +167,24 @@ static void test_malformed(void)
     const char *hdr = "{\"alg\":\"HS256\"}";
     tb_sig_claims c;
     const char *payloads[] = {
-        "{\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999}",               /* no sub */
-        "{\"sub\":\"x\",\"role\":\"viewer\",\"exp\":1800009999}",                /* no room */
+        "{\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999}",                 /* no sub */
+        "{\"sub\":\"x\",\"role\":\"viewer\",\"exp\":1800009999}",                  /* no room */
         "{\"sub\":\"x\",\"room\":\"r s\",\"role\":\"viewer\",\"exp\":1800009999}", /* bad room */
-        "{\"sub\":\"x\",\"room\":\"r\",\"exp\":1800009999}",                     /* no role */
+        "{\"sub\":\"x\",\"room\":\"r\",\"exp\":1800009999}",                       /* no role */
         "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"king\",\"exp\":1800009999}",
-        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\"}",                    /* no exp */
+        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\"}", /* no exp */
         "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":\"soon\"}",
         "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"name\":\"\"}",
-        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"name\":\"a\\u0007\"}",
+        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"name\":"
+        "\"a\\u0007\"}",
         "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"perms\":[]}",
-        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"perms\":{\"fly\":true}}",
-        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"perms\":{\"chat\":1}}",
+        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"perms\":{\"fly\":"
+        "true}}",
+        "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999,\"perms\":{\"chat\":"
+        "1}}",
         "{\"sub\":\"x\",\"sub\":\"y\",\"room\":\"r\",\"role\":\"viewer\",\"exp\":1800009999}",
-        "[1,2,3]", "not json",
+        "[1,2,3]",
+        "not json",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(payloads); i++) {
         g_autofree char *t = hand_made(hdr, payloads[i], KEY, KEYLEN);
@@ -177,9 +201,11 @@ static void test_malformed(void)
     g_assert_cmpint(verify(huge, &c), ==, TB_SIG_TOKEN_MALFORMED);
     g_free(huge);
     /* A permission turned on by the token. */
-    g_autofree char *t = hand_made(hdr, "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\","
-                                        "\"exp\":1800009999,\"perms\":{\"publish\":true,"
-                                        "\"chat\":false}}", KEY, KEYLEN);
+    g_autofree char *t = hand_made(hdr,
+                                   "{\"sub\":\"x\",\"room\":\"r\",\"role\":\"viewer\","
+                                   "\"exp\":1800009999,\"perms\":{\"publish\":true,"
+                                   "\"chat\":false}}",
+                                   KEY, KEYLEN);
     g_assert_cmpint(verify(t, &c), ==, TB_SIG_TOKEN_OK);
     g_assert_true(c.perms & TB_SIG_PERM_PUBLISH);
     g_assert_false(c.perms & TB_SIG_PERM_CHAT);
