@@ -240,6 +240,7 @@ struct tb_relay_pc {
     tb_relay_dtls *dtls;
     tb_relay_srtp *srtp;
     struct tb_relay__sendq *sendq; /* owned: batched RTP sends (sendq.h) */
+    struct tb_relay_srtp_out *srtp_out; /* owned: outbound RTP protection (srtp_out.h) */
     GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
     guint dtls_timer;
     guint rtcp_timer;

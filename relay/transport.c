@@ -8,6 +8,7 @@
 #define TB_LOG_CAT "relay/transport"
 #include "relay/internal.h"
 #include "relay/sendq.h"
+#include "relay/srtp_out.h"
 #include "common/tb_error.h"
 
 #include <string.h>
@@ -96,6 +97,9 @@ static void after_dtls(tb_relay_pc *pc)
         tb_relay_srtp_keys keys;
         if (tb_relay_dtls_get_srtp_keys(pc->dtls, &keys) == TB_OK)
             pc->srtp = tb_relay_srtp_create(&keys);
+        /* Outbound RTP on OpenSSL (srtp_out.h); libsrtp if that cannot be set up. */
+        if (pc->srtp)
+            pc->srtp_out = tb_relay_srtp_out_create(&keys);
         if (!pc->srtp) {
             TB_LOG_WARN("[%s] SRTP setup failed", pc->tag);
             tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
@@ -279,6 +283,8 @@ void tb_relay__transport_stop(tb_relay_pc *pc)
         tb_relay_srtp_destroy(pc->srtp);
         pc->srtp = NULL;
     }
+    tb_relay_srtp_out_destroy(pc->srtp_out);
+    pc->srtp_out = NULL;
     tb_relay__sendq_destroy(pc->sendq);
     pc->sendq = NULL;
     if (pc->agent) {
@@ -294,11 +300,19 @@ void tb_relay__transport_stop(tb_relay_pc *pc)
     }
 }
 
+/* Every RTP packet to the peer goes through the same context, so that the rollover
+ * counter of each SSRC stays one (srtp_out.h). */
+static int protect_rtp(tb_relay_pc *pc, uint8_t *buf, size_t *len, size_t cap)
+{
+    if (pc->srtp_out)
+        return tb_relay_srtp_out_protect(pc->srtp_out, buf, len, cap);
+    return tb_relay_srtp_protect_rtp(pc->srtp, buf, len, cap);
+}
+
 void tb_relay__transport_send_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
 {
-    if (!pc->srtp || !pc->agent)
-        return;
-    if (tb_relay_srtp_protect_rtp(pc->srtp, buf, &len, TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER))
+    if (!pc->srtp || !pc->agent ||
+        protect_rtp(pc, buf, &len, TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER))
         return;
     nice_agent_send(pc->agent, pc->stream_id, 1, (guint)len, (const gchar *)buf);
 }
@@ -323,7 +337,7 @@ void tb_relay__transport_queue_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
         tb_relay__transport_send_rtp(pc, buf, len);
         return;
     }
-    if (!pc->srtp || tb_relay_srtp_protect_rtp(pc->srtp, buf, &len, TB_RELAY_SENDQ_SLOT) != TB_OK)
+    if (!pc->srtp || protect_rtp(pc, buf, &len, TB_RELAY_SENDQ_SLOT) != TB_OK)
         return;
     tb_relay__sendq_commit(pc->sendq, len);
 }
