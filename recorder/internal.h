@@ -33,17 +33,20 @@ typedef struct rec_track_events {
 typedef struct rec_track_timing {
     uint32_t ssrc;
     int64_t start_us;        /* wall clock at the file's time 0; 0 = not started */
+    int64_t first_us;        /* file time of the first frame (its offset in the segment) */
     int64_t sender_start_us; /* the sender's clock at the file's time 0; 0 = no SR yet */
     int64_t end_us;          /* wall clock at the end of the last frame written */
     uint64_t frames;         /* frames (video) or packets (audio) written */
 } rec_track_timing;
 
 /* Opens the sockets (127.0.0.1, ports chosen by the kernel) and starts the pipeline that
- * writes `path`. `codec` and `clock_rate` come from the negotiation. NULL with err on
- * failure (unknown codec, missing plugin, socket). */
+ * writes `path`. `codec` and `clock_rate` come from the negotiation. The file's time 0 is
+ * `origin_us` on the wall clock (the segment's start), so the files of a segment line up
+ * and a late track begins at its offset. NULL with err on failure (unknown codec,
+ * missing plugin, socket). */
 rec_track *rec_track_create(const char *id, const char *kind, const char *codec, int clock_rate,
-                            const char *path, const rec_track_events *ev, void *user, char *err,
-                            size_t errlen);
+                            int64_t origin_us, const char *path, const rec_track_events *ev,
+                            void *user, char *err, size_t errlen);
 int rec_track_rtp_port(const rec_track *t);
 int rec_track_rtcp_port(const rec_track *t);
 const char *rec_track_id(const rec_track *t);

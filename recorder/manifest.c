@@ -220,6 +220,7 @@ static json_t *track_json(const tb_rec_track *t)
     json_object_set_new(j, "ssrc", json_integer(t->ssrc));
     json_object_set_new(j, "start_us", us_or_null(t->start_us));
     json_object_set_new(j, "sender_start_us", us_or_null(t->sender_start_us));
+    json_object_set_new(j, "offset_us", t->start_us ? json_integer(t->offset_us) : json_null());
     json_object_set_new(j, "end_us", us_or_null(t->end_us));
     return j;
 }
@@ -323,6 +324,7 @@ static tb_rec_track *parse_track(reader *r, json_t *o)
     t->ssrc = (uint32_t)get_int(r, o, "ssrc", true);
     t->start_us = get_int(r, o, "start_us", true);
     t->sender_start_us = get_int(r, o, "sender_start_us", true);
+    t->offset_us = get_int(r, o, "offset_us", true);
     t->end_us = get_int(r, o, "end_us", true);
     if (r->ok && strcmp(t->kind, "audio") && strcmp(t->kind, "video"))
         bad(r, "kind", "\"audio\" or \"video\"");

@@ -172,7 +172,9 @@ static void align(builder *b)
     }
 }
 
-/* Output times: segments laid end to end, each from its first frame to its last. */
+/* Output times: segments laid end to end, each from its start (the files' common time 0,
+ * so no file needs a negative offset on the mixers, which GStreamer 1.22's compositor
+ * never finishes with) to its last frame. */
 static void place(builder *b)
 {
     guint n = b->m->tracks->len;
@@ -184,7 +186,7 @@ static void place(builder *b)
             const tb_rec_track *t = g_ptr_array_index(b->m->tracks, i);
             if (t->segment != seg->index || !usable(b, i))
                 continue;
-            lo = MIN(lo, b->aligned0_us[i] + b->files[i].first_us);
+            lo = MIN(lo, b->aligned0_us[i]);
             hi = MAX(hi, b->aligned0_us[i] + b->files[i].last_us);
         }
         if (lo >= hi)

@@ -88,6 +88,7 @@ static void update_entry(rec_session *s, rec_track *t)
     rec_track_timing_get(t, &tm);
     e->ssrc = tm.ssrc;
     e->start_us = tm.start_us;
+    e->offset_us = tm.first_us;
     e->sender_start_us = tm.sender_start_us;
     if (e->state != TB_REC_TRACK_RECORDING && e->state != TB_REC_TRACK_WAITING)
         e->end_us = tm.end_us;
@@ -198,8 +199,8 @@ static void cmd_track(rec_session *s, json_t *c)
     g_autofree char *path = g_build_filename(s->o->dir, file, NULL);
     int clock = (int)json_integer_value(json_object_get(c, "clock_rate"));
     char err[256] = "";
-    rec_track *t =
-        rec_track_create(id, kind, codec, clock, path, &track_events, s, err, sizeof err);
+    rec_track *t = rec_track_create(id, kind, codec, clock, s->seg->started_us, path, &track_events,
+                                    s, err, sizeof err);
     if (!t) {
         TB_LOG_ERR("[%s] %s", id, err);
         emit(json_pack("{s:s, s:s, s:s}", "event", "track_failed", "id", id, "reason", err));

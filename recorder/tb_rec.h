@@ -56,7 +56,9 @@ typedef struct tb_rec_track {
      * participant's tracks; the first places participants against each other. */
     int64_t start_us;
     int64_t sender_start_us;
-    int64_t end_us; /* wall clock of the end of the last frame, 0 = unknown */
+    int64_t offset_us; /* file time of the first frame: when the track began in its segment
+                          (a segment's files all start at its start) */
+    int64_t end_us;    /* wall clock of the end of the last frame, 0 = unknown */
 } tb_rec_track;
 
 typedef struct tb_rec_participant {

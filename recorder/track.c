@@ -76,8 +76,10 @@ struct rec_track {
     int64_t arrival_wall_us;
     uint32_t arrival_rtp;
     uint32_t ssrc;
+    int64_t origin_us; /* [const] wall clock of the file's time 0 */
     bool started;
-    GstClockTime first_pts; /* on the unwrapped-RTP timeline */
+    GstClockTime first_pts;    /* on the unwrapped-RTP timeline */
+    GstClockTime first_offset; /* file time of the first frame */
     uint32_t rtp_zero;
     int64_t sender_start_us;
     GstClockTime last_end; /* file time */
@@ -165,6 +167,7 @@ void rec_track_timing_get(rec_track *t, rec_track_timing *out)
     g_mutex_lock(&t->lock);
     out->ssrc = t->ssrc;
     out->start_us = start_us_locked(t);
+    out->first_us = (int64_t)(t->first_offset / 1000);
     out->sender_start_us = t->sender_start_us;
     out->end_us = out->start_us ? out->start_us + (int64_t)(t->last_end / 1000) : 0;
     out->frames = t->frames;
@@ -279,10 +282,18 @@ static GstPadProbeReturn gate_probe(GstPad *pad, GstPadProbeInfo *info, gpointer
         t->started = first = true;
         t->first_pts = GST_BUFFER_PTS(buf);
         uint64_t ticks = gst_util_uint64_scale(t->first_pts, (guint64)t->clock_rate, GST_SECOND);
-        t->rtp_zero = (uint32_t)(t->ext0 + ticks);
+        uint32_t rtp_first = (uint32_t)(t->ext0 + ticks);
+        /* The first frame is placed at its time since the segment began (its capture
+         * mapped to our clock by the first packet's arrival). */
+        int64_t wall =
+            t->arrival_wall_us + tb_rec_rtp_diff_us(rtp_first, t->arrival_rtp, t->clock_rate);
+        int64_t off_us = t->have_arrival ? MAX(wall - t->origin_us, 0) : 0;
+        t->first_offset = (GstClockTime)off_us * 1000;
+        t->rtp_zero = rtp_first - (uint32_t)gst_util_uint64_scale((guint64)off_us,
+                                                                  (guint64)t->clock_rate, 1000000);
     }
     GstClockTime pts = GST_BUFFER_PTS(buf);
-    pts = pts > t->first_pts ? pts - t->first_pts : 0;
+    pts = (pts > t->first_pts ? pts - t->first_pts : 0) + t->first_offset;
     GstClockTime dur = GST_BUFFER_DURATION(buf);
     GstClockTime end = pts + (GST_CLOCK_TIME_IS_VALID(dur) ? dur : 0);
     if (end > t->last_end)
@@ -511,10 +522,11 @@ static bool build_pipeline(rec_track *t, const char *kind, const char *path, cha
 }
 
 rec_track *rec_track_create(const char *id, const char *kind, const char *codec, int clock_rate,
-                            const char *path, const rec_track_events *ev, void *user, char *err,
-                            size_t errlen)
+                            int64_t origin_us, const char *path, const rec_track_events *ev,
+                            void *user, char *err, size_t errlen)
 {
     rec_track *t = g_new0(rec_track, 1);
+    t->origin_us = origin_us;
     t->refs = 1;
     g_mutex_init(&t->lock);
     t->id = g_strdup(id);

@@ -105,11 +105,16 @@ char *tb_sig_recorder_path(const tb_config *cfg)
 json_t *tb_sig_recording_state_json(tb_sig_room *room)
 {
     tb_sig_recording *rec = room->recording;
+    json_t *j;
     if (!rec || rec->state == REC_OFF)
-        return json_pack("{s:s}", "state", "off");
-    return json_pack("{s:s, s:s, s:I, s:s?}", "state",
-                     rec->state == REC_ON ? "recording" : "starting", "session_id",
-                     room->session_id, "since_us", (json_int_t)rec->since_us, "by", rec->by);
+        j = json_pack("{s:s}", "state", "off");
+    else
+        j = json_pack("{s:s, s:s, s:I, s:s?}", "state",
+                      rec->state == REC_ON ? "recording" : "starting", "session_id",
+                      room->session_id, "since_us", (json_int_t)rec->since_us, "by", rec->by);
+    /* Who may start and stop it, so that clients show the control to those who may. */
+    json_object_set_new(j, "policy", json_string(room->cfg->recording));
+    return j;
 }
 
 /* Everyone in the room gets the new state; `reason` says why it stopped, if it did. */

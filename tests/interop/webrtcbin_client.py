@@ -156,6 +156,56 @@ def add_sendonly_sources(pipe, webrtc):
     return bin_
 
 
+def add_flash_beep_sources(pipe, webrtc, period, until):
+    """Black video with a white flash, and silence with a 1 kHz beep, at the same instants:
+    every `period` seconds from 1 s on, 120 ms long, until `until` seconds. The recording
+    alignment test measures their skew in the composition. Both are driven by
+    GstController cue points on the sources' properties, which the sources apply at the
+    timestamp of the buffer they make (audio in 10 ms buffers): the flash and the beep
+    start within a frame and a buffer of the same pipeline time."""
+    gi.require_version("GstController", "1.0")
+    from gi.repository import GstController
+
+    desc = (
+        "videotestsrc name=fv is-live=true pattern=solid-color foreground-color=0xff000000 "
+        "! video/x-raw,width=320,height=240,framerate=25/1 ! videoconvert ! queue "
+        "! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=25 target-bitrate=300000 "
+        "! rtpvp8pay pt=%d mtu=1200 "
+        "! application/x-rtp,media=video,encoding-name=VP8,payload=%d,clock-rate=90000 "
+        "! queue name=vq "
+        "audiotestsrc name=fa is-live=true wave=sine freq=1000 volume=0 samplesperbuffer=480 "
+        "! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc "
+        "! rtpopuspay pt=%d "
+        "! application/x-rtp,media=audio,encoding-name=OPUS,payload=%d,clock-rate=48000,"
+        "encoding-params=(string)2 ! queue name=aq"
+        % (VIDEO_PT, VIDEO_PT, AUDIO_PT, AUDIO_PT)
+    )
+    bin_ = Gst.parse_bin_from_description(desc, False)
+    for name, prop, off, on in (("fv", "foreground-color", 0xff000000, 0xffffffff),
+                                ("fa", "volume", 0.0, 0.8)):
+        el = bin_.get_by_name(name)
+        cs = GstController.InterpolationControlSource.new()
+        cs.set_property("mode", GstController.InterpolationMode.NONE)
+        el.add_control_binding(GstController.DirectControlBinding.new_absolute(el, prop, cs))
+        cs.set(0, float(off))
+        t = 1.0
+        while t < until:
+            cs.set(int(t * Gst.SECOND), float(on))
+            cs.set(int((t + 0.12) * Gst.SECOND), float(off))
+            t += period
+    pipe.add(bin_)
+    for qname in ("vq", "aq"):
+        q = bin_.get_by_name(qname)
+        ghost = Gst.GhostPad.new(qname + "_src", q.get_static_pad("src"))
+        bin_.add_pad(ghost)
+        sink = webrtc.request_pad_simple("sink_%u")
+        if ghost.link(sink) != Gst.PadLinkReturn.OK:
+            raise RuntimeError("cannot link %s to webrtcbin" % qname)
+        trans = sink.get_property("transceiver")
+        trans.set_property("direction", GstWebRTC.WebRTCRTPTransceiverDirection.SENDONLY)
+    return bin_
+
+
 class Receiver:
     """Decodes what a (sub) webrtcbin receives and counts frames per mid."""
 
@@ -311,7 +361,10 @@ class Client:
 
     def make_pub(self):
         self.pub = self.new_webrtcbin("pub", "pub")
-        add_sendonly_sources(self.pipe, self.pub)
+        if self.args.flash_beep:
+            add_flash_beep_sources(self.pipe, self.pub, self.args.flash_beep, self.args.timeout)
+        else:
+            add_sendonly_sources(self.pipe, self.pub)
         self.pub.connect("on-negotiation-needed", self.on_pub_negotiation_needed)
 
     def make_sub(self):
@@ -363,6 +416,8 @@ class Client:
         self.pub_remote_set = True
         self.flush_candidates("pub")
         say("published")
+        if self.args.record:
+            self.request("recording_start", lambda data: say("recording %s" % data.get("state")))
         if self.args.duration and not self.args.subscribe:
             GLib.timeout_add(int(self.args.duration * 1000), lambda: self.finish(0, "duration over"))
 
@@ -607,6 +662,11 @@ def main():
     ap.add_argument("--duration", type=float, default=0,
                     help="--publish alone: leave after this many seconds (0: at --timeout)")
     ap.add_argument("--bundle-policy", choices=sorted(BUNDLE_POLICIES), default="max-bundle")
+    ap.add_argument("--flash-beep", type=float, default=0, metavar="PERIOD",
+                    help="--publish a black picture with a white flash and a beep at the same "
+                         "instants, every PERIOD seconds (recording alignment test)")
+    ap.add_argument("--record", action="store_true",
+                    help="after publishing, ask the server to record the room")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every signaling message")
     args = ap.parse_args()
     faulthandler.enable()

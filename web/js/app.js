@@ -25,6 +25,7 @@ import { ask, closeAll as closeDialogs } from './ui/dialog.js';
 import { takeToken, forgetToken } from './token.js';
 import { has, mayPublish, defaultPerms } from './roles.js';
 import * as hall from './hall.js';
+import { attach as attachRecording, detach as detachRecording, recordingApi } from './ui/recording.js';
 
 const params = new URLSearchParams(location.search);
 const $ = (sel) => document.querySelector(sel);
@@ -399,6 +400,7 @@ function enterRoom(data) {
   chooseLayout();
   for (const p of Array.isArray(data.participants) ? data.participants : []) addParticipant(p);
   chatPanel.setMessages(data.chat);
+  attachRecording(app.sig, data);
   // Someone who may not publish now keeps no camera or microphone open.
   if (!selfMayPublish() && app.localStream) {
     stopStream(app.localStream);
@@ -908,6 +910,7 @@ async function leave({ reasonKey = null } = {}) {
   if (app.state === 'idle' || app.state === 'left') return;
   const sig = app.sig;
   app.sig = null;
+  detachRecording();
   setState('left');
   if (sig) {
     if (sig.connected && !reasonKey) { try { await sig.request('leave', {}, 2000); } catch { /* closing anyway */ } }
@@ -1093,6 +1096,7 @@ window.tb = {
   get joinClickedAt() { return app.joinClickedAt; },
   get room() { return app.room; },
   get localStream() { return app.localStream; },
+  get recording() { return recordingApi; },
   get role() { return app.self.role; },
   get self() { return JSON.parse(JSON.stringify(app.self)); },
   get roomState() { return JSON.parse(JSON.stringify(app.roomState)); },

@@ -540,3 +540,8 @@ function applyDocument() {
   document.title = t('app.title');
   translateDom();
 }
+
+/** Adds {ru: {...}, en: {...}} strings from another module (the recording pages). */
+export function addStrings(extra) {
+  for (const l of Object.keys(extra)) STRINGS[l] = { ...(STRINGS[l] || {}), ...extra[l] };
+}

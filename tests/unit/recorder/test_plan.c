@@ -123,8 +123,10 @@ static void test_timeline(void)
     tb_rec_manifest_begin_segment(m, T0 + 3600 * S);
     track(m, "ta2", "pa", "Анна", "audio", 1, T0 + 3600 * S, 0);
     tb_rec_plan_file f[5] = {
-        {true, 0, 10 * S, NULL, 0}, {true, 0, 10 * S - 100000, NULL, 0},
-        {true, 0, 3 * S, NULL, 0},  {true, 0, 2 * S, NULL, 0},
+        {true, 0, 10 * S, NULL, 0},
+        {true, 0, 10 * S - 100000, NULL, 0},
+        {true, 300000, 3 * S, NULL, 0},
+        /* his first frame 0.3 s into his file */ {true, 0, 2 * S, NULL, 0},
         {false, 0, 0, NULL, 0},
     };
     tb_rec_plan_opts o = {TB_REC_LAYOUT_SPEAKER, 1280, 720};
@@ -143,6 +145,9 @@ static void test_timeline(void)
     g_assert_cmpint(a->offset_ns, ==, 0);
     /* Ivan at 4 s (our clock; Anna's mapped by her fastest track, 20 ms late). */
     g_assert_cmpint(i->offset_ns - a->offset_ns, ==, (4 * S - 20000) * G_GINT64_CONSTANT(1000));
+    /* No source needs a negative offset (the mixers never finish with one). */
+    for (guint k = 0; k < p->sources->len; k++)
+        g_assert_cmpint(g_array_index(p->sources, tb_rec_plan_source, k).offset_ns, >=, 0);
     /* Segment 1 follows segment 0 without the hour between them. */
     g_assert_cmpint(a2->offset_ns, ==, 10 * S * G_GINT64_CONSTANT(1000));
     g_assert_cmpint(p->duration_ns, ==, 12 * S * G_GINT64_CONSTANT(1000));
@@ -160,7 +165,7 @@ static void test_timeline(void)
         const tb_rec_plan_cue *c = &g_array_index(p->cues, tb_rec_plan_cue, k);
         if (c->rects[0].w && c->rects[1].w) {
             both = true;
-            g_assert_cmpint(c->at_ns, ==, i->offset_ns);
+            g_assert_cmpint(c->at_ns, ==, i->offset_ns + 300000000);
         }
         if (both && !c->rects[1].w)
             ivan_gone = true;
