@@ -145,6 +145,42 @@ test('a muted speaker is no longer forwarded within 1 s, though its browser stil
   step = 2;
 });
 
+test('conference: the viewer raises a hand, is brought on stage and heard, then back in the audience',
+     { timeout: 90000 * SLOW }, async (t) => {
+  if (step < 2) return t.skip('needs the previous step');
+  const vid = viewer.participantId;
+  await viewer.page.click('#hand-btn');
+  await poll('the moderator sees the hand', async () =>
+    (await tb.participants(mod)).some((p) => p.id === vid && p.hand), { timeout: 5000 * SLOW });
+  await mod.page.evaluate((id) => window.tb.request('stage', { participant_id: id, on: true }), vid);
+  await tb.waitMediaFrom(mod, [vid], { timeout: 20000 * SLOW });
+  assert.equal(await viewer.page.evaluate(() => window.tb.role), 'speaker');
+  assert.ok(await viewer.page.evaluate(() => !!window.tb.pubPc), 'on stage, the viewer publishes');
+  await viewer.page.screenshot({ path: outPath('moderation-on-stage.png') });
+  await mod.page.evaluate((id) => window.tb.request('stage', { participant_id: id, on: false }), vid);
+  await poll('back in the audience: the viewer stops publishing', async () =>
+    !(await viewer.page.evaluate(() => window.tb.pubPc || window.tb.localStream)), { timeout: 10000 * SLOW });
+  await tb.waitMediaStopped(mod, vid);
+  assert.equal(await viewer.page.evaluate(() => window.tb.role), 'viewer');
+});
+
+test('chat: the viewer writes, everyone reads, the moderator deletes', { timeout: 30000 * SLOW }, async (t) => {
+  if (step < 2) return t.skip('needs the previous step');
+  await viewer.page.click('#chat-btn');
+  await viewer.page.fill('#chat-input', 'Вопрос из зала: когда перерыв?');
+  await viewer.page.press('#chat-input', 'Enter');
+  const msg = await poll('the others read it', async () => {
+    const m = (await speaker.page.evaluate(() => window.tb.chat)).find((x) => x.text === 'Вопрос из зала: когда перерыв?');
+    return m || false;
+  }, { timeout: 5000 * SLOW });
+  assert.equal(msg.name, 'Зритель Пётр');
+  await mod.page.click('#chat-btn');
+  await mod.page.click(`#panel-chat button[data-msg="${msg.id}"]`);
+  await poll('deleted for everyone', async () =>
+    !(await viewer.page.evaluate(() => window.tb.chat)).some((x) => x.id === msg.id) &&
+    !(await speaker.page.evaluate(() => window.tb.chat)).some((x) => x.id === msg.id), { timeout: 5000 * SLOW });
+});
+
 test('a removed and banned speaker sees why and cannot rejoin with the same token',
      { timeout: 90000 * SLOW }, async (t) => {
   if (step < 2) return t.skip('needs the previous step');

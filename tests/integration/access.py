@@ -441,6 +441,35 @@ def chat(ctx):
         c.close()
 
 
+# --- consent to recording ----------------------------------------------------------------------
+
+@case
+def consent_asked_answered_and_logged(ctx):
+    room = "consult-2"  # a consultation (daemon options)
+    lawyer = ctx.join(room, "moderator", name="Юрист")
+    client = ctx.join(room, "speaker", name="Клиент")
+    assert client.data.get("waiting") is True
+    assert lawyer.request("admit", participant_id=client.pid)["type"] == "reply"
+    client.wait_event("admitted")
+    assert lawyer.request("consent_request")["type"] == "reply"
+    ev = client.wait_event("consent_request")
+    assert ev["by_name"] == "Юрист", ev
+    st = client.wait_event("room_updated", lambda m: m["room"]["consent_requested"])
+    assert st["room"]["kind"] == "consultation"
+    assert client.request("consent", recording=False)["type"] == "reply"
+    updated(lawyer, client.pid, lambda x: x["consent"] is False)
+    assert client.request("consent", recording=True)["type"] == "reply"
+    updated(lawyer, client.pid, lambda x: x["consent"] is True)
+    expect_error(client.request("consent", recording="yes"), "bad_request")
+    r = lawyer.request("export", what="audit", format="json")
+    actions = [(x["action"], x["actor_name"]) for x in json.loads(r["data"]["content"])["rows"]]
+    for a in [("consent_request", "Юрист"), ("consent_refused", "Клиент"), ("consent_given", "Клиент"),
+              ("admit", "Юрист")]:
+        assert a in actions, (a, actions)
+    lawyer.close()
+    client.close()
+
+
 # --- the record ---------------------------------------------------------------------------------
 
 @case
@@ -495,6 +524,7 @@ def main():
     # consult-1 is a consultation (waiting room); empty rooms close at once, so that a
     # room reused by a later case starts fresh.
     d = Daemon("access", extra_args=["-o", "room:consult-1.kind=consultation",
+                                     "-o", "room:consult-2.kind=consultation",
                                      "-o", "rooms.empty_timeout=0"])
     ctx.daemon = d
     d.start()
