@@ -95,7 +95,7 @@ function renderHeader() {
   $('#room-count-num').textContent = String(count);
   $('#room-count').setAttribute('aria-label', t('room.participants', { count }));
   $('#alone-card').hidden = !(app.state === 'joined' && app.participants.size === 0 && !app.hall &&
-    (has(app.self, 'moderate') || !app.token));
+    !app.lobby.length && (has(app.self, 'moderate') || !app.token));
   const states = Object.values(app.pcStates);
   const dot = $('#conn-dot');
   let cls = 'ok';
@@ -136,7 +136,9 @@ function renderToolbar() {
   $('#tool-cam').hidden = viewer;
 
   const screen = $('#screen-btn');
-  $('#tool-screen').hidden = !(has(app.self, 'screen') && may && window.isSecureContext);
+  // Phones' browsers cannot capture a screen: no button there.
+  const canCapture = !!(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+  $('#tool-screen').hidden = !(has(app.self, 'screen') && may && window.isSecureContext && canCapture);
   const sharing = !!app.screenTrack;
   screen.classList.toggle('active', sharing);
   screen.setAttribute('aria-pressed', String(sharing));
