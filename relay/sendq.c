@@ -7,7 +7,7 @@
  * the middle of a round (a keyframe fanned out to a large room) it is flushed right away:
  * batching is an optimisation, never a reason to hold or drop a packet. */
 #define _GNU_SOURCE /* sendmmsg */
-#define TB_LOG_CAT "relay/sendq"
+#define TB_LOG_CAT  "relay/sendq"
 #include "relay/sendq.h"
 #include "relay/internal.h"
 
@@ -29,6 +29,7 @@ typedef struct pool {
     int used;
     GPtrArray *dirty; /* tb_relay__sendq* with packets queued (weak: destroy removes) */
     uint64_t sent, dropped;
+    tb_log_ratelimit rl;
 } pool;
 
 struct tb_relay__sendq {
@@ -47,20 +48,26 @@ struct tb_relay__sendq {
 
 static void flush_pool(pool *p);
 
+/* The flush happens in prepare, the first thing of every main-loop iteration, so right
+ * after the dispatches of the previous one: what one round of incoming packets queued goes
+ * out together, and no extra iteration (each one is O(sources) in GLib, and a worker has a
+ * few per connection) is spent on it. The source is never ready itself. */
 static gboolean pool_prepare(GSource *s, gint *timeout)
 {
+    pool *p = (pool *)s;
+    if (p->dirty->len)
+        flush_pool(p);
     *timeout = -1;
-    return ((pool *)s)->dirty->len > 0;
+    return FALSE;
 }
 
 static gboolean pool_check(GSource *s)
 {
-    return ((pool *)s)->dirty->len > 0;
+    return FALSE;
 }
 
 static gboolean pool_dispatch(GSource *s, GSourceFunc cb, gpointer data)
 {
-    flush_pool((pool *)s);
     return G_SOURCE_CONTINUE;
 }
 
@@ -94,7 +101,8 @@ static pool *pool_get(void)
         return NULL;
     p = (pool *)g_source_new(&pool_funcs, sizeof(pool));
     g_source_set_name(&p->source, "tb-relay-sendq");
-    g_source_set_priority(&p->source, G_PRIORITY_DEFAULT);
+    /* Prepared first: GLib stops preparing lower-priority sources once one is ready. */
+    g_source_set_priority(&p->source, G_PRIORITY_HIGH);
     p->mem = g_malloc((gsize)POOL_SLOTS * TB_RELAY_SENDQ_SLOT);
     p->dirty = g_ptr_array_sized_new(256);
     g_source_attach(&p->source, ctx);
@@ -178,6 +186,9 @@ static void send_batch(tb_relay__sendq *q, pool *p, const int16_t *idx, int n)
                 /* A full socket buffer drops packets, as the network would; the
                  * receiver's NACKs may bring them back. */
                 p->dropped += (uint64_t)(n - done);
+                if (tb_log_ratelimit_ok(&p->rl))
+                    TB_LOG_WARN("sendmmsg: %s; %" G_GUINT64_FORMAT " packets dropped so far",
+                                r < 0 ? g_strerror(errno) : "nothing sent", p->dropped);
                 break;
             }
             done += r;

@@ -3,9 +3,9 @@
  * The fan-out used to send each packet to each subscriber at once (one nice_agent_send,
  * one agent lock, one sendmsg each). Now it writes the packet into a slot of the worker's
  * pool, protects it there and queues it on the subscriber's queue; when the worker's
- * current round of events is over (a GSource that is ready whenever something is queued,
- * at the priority of libnice's sockets) every queue goes out with one sendmmsg on the
- * socket of the connection's selected ICE pair. That spends one system call per
+ * current round of events is over (in the prepare step of the worker's next main-loop
+ * iteration, see sendq.c) every queue goes out with one sendmmsg on the socket of the
+ * connection's selected ICE pair. That spends one system call per
  * subscriber per burst (a video frame is several packets) instead of one per packet, and
  * no libnice lock at all. Connections whose selected pair is relayed (TURN) or not known
  * yet go through nice_agent_send_messages_nonblocking instead.

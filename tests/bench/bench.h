@@ -156,5 +156,8 @@ int bclip_load(const char *dir, const char *kind, int kbps, bclip *out, char *er
 int64_t bproc_cpu_us(int pid);
 /* VmRSS in kB; -1 on error. */
 long bproc_rss_kb(int pid);
+/* This network namespace's UDP RcvbufErrors and SndbufErrors (/proc/net/snmp): packets
+ * the kernel dropped at a full socket. Returns 0 or -1. */
+int bproc_udp_drops(uint64_t *rcvbuf, uint64_t *sndbuf);
 
 #endif

@@ -103,6 +103,36 @@ int64_t bproc_cpu_us(int pid)
     return (int64_t)((ut + st) * 1000000ULL / (unsigned long long)(hz > 0 ? hz : 100));
 }
 
+int bproc_udp_drops(uint64_t *rcvbuf, uint64_t *sndbuf)
+{
+    FILE *f = fopen("/proc/net/snmp", "r");
+    if (!f)
+        return -1;
+    char names[512] = "", line[512];
+    int rc = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Udp: ", 5))
+            continue;
+        if (!names[0]) {
+            g_strlcpy(names, line, sizeof names);
+            continue;
+        }
+        gchar **n = g_strsplit(g_strstrip(names), " ", -1);
+        gchar **v = g_strsplit(g_strstrip(line), " ", -1);
+        for (int i = 1; n[i] && v[i]; i++) {
+            if (!strcmp(n[i], "RcvbufErrors"))
+                *rcvbuf = g_ascii_strtoull(v[i], NULL, 10), rc = 0;
+            else if (!strcmp(n[i], "SndbufErrors"))
+                *sndbuf = g_ascii_strtoull(v[i], NULL, 10);
+        }
+        g_strfreev(n);
+        g_strfreev(v);
+        break;
+    }
+    fclose(f);
+    return rc;
+}
+
 long bproc_rss_kb(int pid)
 {
     char path[64], line[256];

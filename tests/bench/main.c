@@ -208,6 +208,7 @@ typedef struct result {
     uint64_t expected, lost, window_pkts;
     double window_s, server_cpu_us, gen_cpu_us;
     long rss0, rss1;
+    uint64_t rcvbuf_drops, sndbuf_drops;
 } result;
 
 static void count_loss(result *r)
@@ -242,13 +243,14 @@ static json_t *emit(const result *r)
         (r->rss0 >= 0 && r->rss1 >= 0 && nsubs) ? (double)(r->rss1 - r->rss0) / nsubs : -1;
     printf("%s %s %s: %d/%d subscribers got media, %" G_GUINT64_FORMAT " packets in %.1f s, "
            "server %.2f us/packet, loss %.3f %%, delay p50 %.2f ms p99 %.2f ms, "
-           "join p50 %.0f ms p95 %.0f ms, rss/sub %.0f kB, generator %.0f %% CPU%s\n",
+           "join p50 %.0f ms p95 %.0f ms, rss/sub %.0f kB, generator %.0f %% CPU, "
+           "dropped at full sockets %" G_GUINT64_FORMAT " in / %" G_GUINT64_FORMAT " out%s\n",
            G.scenario, G.server == BSERVER_TB ? "telebridge" : "janus", G.gcm ? "gcm" : "cm",
            r->subs_with_media, r->subs_total, r->window_pkts, r->window_s, cpu_pp, loss, ms(d50),
            ms(d99), ms(j50), ms(j95), rss_per_sub,
-           r->window_s > 0 ? 100.0 * r->gen_cpu_us / (r->window_s * 1e6) : 0,
-           G.profile_mismatch ? " (SRTP PROFILE MISMATCH)" : "");
-    return json_pack(
+           r->window_s > 0 ? 100.0 * r->gen_cpu_us / (r->window_s * 1e6) : 0, r->rcvbuf_drops,
+           r->sndbuf_drops, G.profile_mismatch ? " (SRTP PROFILE MISMATCH)" : "");
+    json_t *o = json_pack(
         "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:I, s:f, s:f, s:f, s:I, s:I, s:f,"
         " s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I}",
         "scenario", G.scenario, "server", G.server == BSERVER_TB ? "telebridge" : "janus",
@@ -261,6 +263,9 @@ static json_t *emit(const result *r)
         "gen_cpu_pct", r->window_s > 0 ? 100.0 * r->gen_cpu_us / (r->window_s * 1e6) : 0.0,
         "rss_kb_before", (json_int_t)r->rss0, "rss_kb_after", (json_int_t)r->rss1,
         "profile_mismatch", (json_int_t)G.profile_mismatch);
+    json_object_set_new(o, "udp_rcvbuf_drops", json_integer((json_int_t)r->rcvbuf_drops));
+    json_object_set_new(o, "udp_sndbuf_drops", json_integer((json_int_t)r->sndbuf_drops));
+    return o;
 }
 
 static int run_load(void)
@@ -268,6 +273,8 @@ static int run_load(void)
     result r = {0};
     r.rss0 = r.rss1 = -1;
     add_parts();
+    uint64_t rb0 = 0, sb0 = 0, rb1 = 0, sb1 = 0;
+    bproc_udp_drops(&rb0, &sb0);
     int nsubs = G.roundtable ? G.publishers : G.subscribers;
     guint tick_id = g_timeout_add(TICK_MS, tick, NULL);
     guint wake_id = g_timeout_add(100, wake, NULL);
@@ -318,6 +325,9 @@ static int run_load(void)
     }
     run_until(NULL, 0.7); /* packets in flight */
     count_loss(&r);
+    bproc_udp_drops(&rb1, &sb1);
+    r.rcvbuf_drops = rb1 - rb0;
+    r.sndbuf_drops = sb1 - sb0;
     (void)nsubs;
     json_t *o = emit(&r);
     if (G.json_path && json_dump_file(o, G.json_path, JSON_INDENT(2)))
