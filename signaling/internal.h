@@ -17,14 +17,14 @@ typedef struct tb_sig_room tb_sig_room;
 typedef struct tb_sig_participant tb_sig_participant;
 
 struct tb_sig_server {
-    const tb_config *cfg;        /* not owned */
-    tb_relay *relay;             /* not owned */
-    struct lws_context *lws;     /* owned */
-    tb_rec_catalog *catalog;     /* owned: var_dir/telebridge.db */
-    GBytes *token_key;           /* owned: the HS256 key of join tokens (auth.c) */
-    char *tls_cert, *tls_key;    /* owned: PEM paths when serving https/wss, else NULL */
-    GHashTable *rooms;           /* name → tb_sig_room* (owned) */
-    GList *conns;                /* tb_sig_conn* open WebSocket connections */
+    const tb_config *cfg;     /* not owned */
+    tb_relay *relay;          /* not owned */
+    struct lws_context *lws;  /* owned */
+    tb_rec_catalog *catalog;  /* owned: var_dir/telebridge.db */
+    GBytes *token_key;        /* owned: the HS256 key of join tokens (auth.c) */
+    char *tls_cert, *tls_key; /* owned: PEM paths when serving https/wss, else NULL */
+    GHashTable *rooms;        /* name → tb_sig_room* (owned) */
+    GList *conns;             /* tb_sig_conn* open WebSocket connections */
     guint idle_timer;
     int port;
     char *web_root_abs;
@@ -36,14 +36,14 @@ struct tb_sig_server {
 /* One WebSocket connection (server.c). */
 struct tb_sig_conn {
     tb_sig_server *srv;
-    struct lws *wsi;              /* NULL once lws closed it */
-    GByteArray *rx;               /* message being reassembled, capped */
-    GQueue out;                   /* char* JSON texts waiting for writeable */
+    struct lws *wsi;                 /* NULL once lws closed it */
+    GByteArray *rx;                  /* message being reassembled, capped */
+    GQueue out;                      /* char* JSON texts waiting for writeable */
     tb_sig_participant *participant; /* NULL until joined */
     int64_t last_rx_us;
-    bool closing;                 /* close after the queue drains */
+    bool closing; /* close after the queue drains */
     int close_status;
-    char peer[64];                /* address for logs */
+    char peer[64]; /* address for logs */
 };
 
 /* Queues a message (transfer full of `msg`) and asks lws for a writeable callback. */
@@ -53,10 +53,10 @@ void tb_sig_conn_close(tb_sig_conn *c, int status);
 
 /* WebSocket close codes that end a participation for good: the client must not
  * reconnect by itself (docs/protocol.md, "Close codes"). */
-#define TB_SIG_CLOSE_REMOVED 4001  /* removed by a moderator */
+#define TB_SIG_CLOSE_REMOVED  4001 /* removed by a moderator */
 #define TB_SIG_CLOSE_REPLACED 4002 /* the same identity joined from elsewhere */
-#define TB_SIG_CLOSE_DENIED 4003   /* refused entry from the waiting room */
-#define TB_SIG_CLOSE_ENDED 4004    /* a moderator ended the meeting for all */
+#define TB_SIG_CLOSE_DENIED   4003 /* refused entry from the waiting room */
+#define TB_SIG_CLOSE_ENDED    4004 /* a moderator ended the meeting for all */
 
 /* protocol.c: one complete text message from a connection. */
 void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len);
@@ -68,8 +68,8 @@ void tb_sig_error(tb_sig_conn *c, const json_t *id, const char *code, const char
 /* A request as handlers see it. */
 typedef struct tb_sig_request {
     tb_sig_conn *conn;
-    json_t *msg;   /* borrowed */
-    json_t *id;    /* borrowed, an integer */
+    json_t *msg; /* borrowed */
+    json_t *id;  /* borrowed, an integer */
 } tb_sig_request;
 
 /* session.c: request handlers; each answers the request exactly once. */
@@ -170,60 +170,65 @@ int tb_sig_tls_self_signed(const tb_config *cfg, char **cert_path, char **key_pa
 
 /* room.c */
 /* Kinds of media a moderator mutes at the relay, by track label. */
-typedef enum { TB_SIG_MEDIA_AUDIO = 0, TB_SIG_MEDIA_VIDEO, TB_SIG_MEDIA_SCREEN, TB_SIG_N_MEDIA } tb_sig_media;
+typedef enum {
+    TB_SIG_MEDIA_AUDIO = 0,
+    TB_SIG_MEDIA_VIDEO,
+    TB_SIG_MEDIA_SCREEN,
+    TB_SIG_N_MEDIA
+} tb_sig_media;
 
 struct tb_sig_participant {
     char id[16];
     char *name;
-    char *identity;      /* the token's "sub"; NULL when anonymous */
-    tb_sig_room *room;   /* not owned */
-    tb_sig_conn *conn;   /* not owned; NULL after the connection closed */
-    tb_relay_pc *pub;    /* owned, NULL until the first publish */
-    tb_relay_pc *sub;    /* owned, NULL until there is something to receive */
-    bool audio, video;   /* the participant's own microphone/camera state */
-    tb_sig_role role;      /* current role (the stage changes it) */
-    tb_sig_role base_role; /* the role it joined with */
-    unsigned perms;        /* current permissions, checked on every request */
-    unsigned base_perms;   /* the permissions it joined with */
-    bool admitted;         /* false while in the waiting room */
-    int64_t since_us;      /* joined (or entered the waiting room), wall clock */
-    bool hand;             /* hand raised */
-    uint32_t hand_seq;     /* order of raised hands */
-    int64_t hand_log_id;   /* speaking-log row of the raised hand, 0 = none */
-    bool floor;            /* holds the room's floor */
+    char *identity;                 /* the token's "sub"; NULL when anonymous */
+    tb_sig_room *room;              /* not owned */
+    tb_sig_conn *conn;              /* not owned; NULL after the connection closed */
+    tb_relay_pc *pub;               /* owned, NULL until the first publish */
+    tb_relay_pc *sub;               /* owned, NULL until there is something to receive */
+    bool audio, video;              /* the participant's own microphone/camera state */
+    tb_sig_role role;               /* current role (the stage changes it) */
+    tb_sig_role base_role;          /* the role it joined with */
+    unsigned perms;                 /* current permissions, checked on every request */
+    unsigned base_perms;            /* the permissions it joined with */
+    bool admitted;                  /* false while in the waiting room */
+    int64_t since_us;               /* joined (or entered the waiting room), wall clock */
+    bool hand;                      /* hand raised */
+    uint32_t hand_seq;              /* order of raised hands */
+    int64_t hand_log_id;            /* speaking-log row of the raised hand, 0 = none */
+    bool floor;                     /* holds the room's floor */
     bool mod_muted[TB_SIG_N_MEDIA]; /* muted by a moderator: forwarding stopped at the relay */
-    int consent;           /* recording consent: -1 not given yet, 0 refused, 1 given */
-    double chat_tokens;    /* chat rate limit (token bucket) */
+    int consent;                    /* recording consent: -1 not given yet, 0 refused, 1 given */
+    double chat_tokens;             /* chat rate limit (token bucket) */
     int64_t chat_last_us;
 };
 
 struct tb_sig_room {
     char *name;
-    char session_id[32];          /* the catalog's session for this meeting */
-    tb_sig_server *srv;           /* not owned */
-    tb_relay_room *relay_room;    /* owned */
-    GPtrArray *participants;      /* tb_sig_participant* owned: admitted ones */
-    GPtrArray *waiting;           /* tb_sig_participant* owned: in the waiting room */
-    const tb_config_room *cfg;    /* the room's configured settings (not owned) */
+    char session_id[32];       /* the catalog's session for this meeting */
+    tb_sig_server *srv;        /* not owned */
+    tb_relay_room *relay_room; /* owned */
+    GPtrArray *participants;   /* tb_sig_participant* owned: admitted ones */
+    GPtrArray *waiting;        /* tb_sig_participant* owned: in the waiting room */
+    const tb_config_room *cfg; /* the room's configured settings (not owned) */
     char *title;
     tb_sig_kind kind;
-    bool waiting_room;            /* joiners without `moderate` wait to be admitted */
-    bool locked;                  /* nobody but moderators may join */
+    bool waiting_room; /* joiners without `moderate` wait to be admitted */
+    bool locked;       /* nobody but moderators may join */
     bool chat_enabled;
-    int floor_seconds;            /* default time of the floor */
-    bool ending;                  /* `end`: no linger, no new joins */
-    GHashTable *bans;             /* "id:<identity>" or "name:<name>" → NULL, owned keys */
+    int floor_seconds;                /* default time of the floor */
+    bool ending;                      /* `end`: no linger, no new joins */
+    GHashTable *bans;                 /* "id:<identity>" or "name:<name>" → NULL, owned keys */
     tb_sig_participant *floor_holder; /* not owned; NULL = nobody */
-    int64_t floor_until_us;       /* monotonic; 0 = no time limit */
+    int64_t floor_until_us;           /* monotonic; 0 = no time limit */
     int floor_given_s;
     guint floor_timer;
-    int64_t floor_log_id;         /* speaking-log row of the floor, 0 = none */
+    int64_t floor_log_id; /* speaking-log row of the floor, 0 = none */
     uint32_t hand_seq;
-    char speaker[16];             /* the relay's active speaker, "" = nobody */
-    int64_t voice_log_id;         /* speaking-log row of the active speaker, 0 = none */
-    GQueue chat;                  /* json_t* recent messages, owned (chat.c) */
-    bool consent_requested;       /* a moderator asked everyone for recording consent */
-    guint linger_timer;           /* the room is empty and closes when this fires */
+    char speaker[16];                   /* the relay's active speaker, "" = nobody */
+    int64_t voice_log_id;               /* speaking-log row of the active speaker, 0 = none */
+    GQueue chat;                        /* json_t* recent messages, owned (chat.c) */
+    bool consent_requested;             /* a moderator asked everyone for recording consent */
+    guint linger_timer;                 /* the room is empty and closes when this fires */
     struct tb_sig_recording *recording; /* owned (recording.c); NULL until first recorded */
 };
 

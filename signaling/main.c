@@ -57,8 +57,8 @@ static void print_links(const tb_config *cfg, tb_sig_server *sig, const char *ba
     g_autofree char *link = tb_sig_join_link(base, room, NULL);
     printf("Telebridge is running. join link: %s\n", link);
     if (!tb_config_room_get(cfg, room)->allow_anonymous)
-        printf("(room '%s' needs a join token: make one with 'telebridge token --room %s')\n",
-               room, room);
+        printf("(room '%s' needs a join token: make one with 'telebridge token --room %s')\n", room,
+               room);
     if (isatty(STDOUT_FILENO)) {
         g_autofree char *id = g_strdup_printf("admin-%08x", g_random_int());
         g_autofree char *token = tb_sig_server_mint(sig, room, "moderator", id, NULL, 12 * 3600);
@@ -82,12 +82,14 @@ static int cmd_serve(int argc, char **argv)
          "Override a config key, e.g. -o server.port=9000 (repeatable)", "SECTION.KEY=VALUE"},
         {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Same as -o server.listen=ADDR", "ADDR"},
         {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Same as -o server.port=PORT", "PORT"},
-        {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Same as -o server.web_root=DIR", "DIR"},
+        {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Same as -o server.web_root=DIR",
+         "DIR"},
         {"log-level", 0, 0, G_OPTION_ARG_STRING, &log_level,
          "Same as -o server.log_level=LEVEL (error, warn, info, debug)", "LEVEL"},
         {"self-signed", 0, 0, G_OPTION_ARG_NONE, &self_signed,
          "Serve https/wss with a development certificate made in var_dir/tls (same as -o "
-         "server.self_signed=true); browsers will warn", NULL},
+         "server.self_signed=true); browsers will warn",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("- run the Telebridge server");

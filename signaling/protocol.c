@@ -15,7 +15,10 @@ typedef struct handler {
     bool needs_join; /* a joined session, admitted from the waiting room if the room has one */
 } handler;
 
-static void ping(tb_sig_request *r) { tb_sig_reply(r->conn, json_integer_value(r->id), NULL); }
+static void ping(tb_sig_request *r)
+{
+    tb_sig_reply(r->conn, json_integer_value(r->id), NULL);
+}
 
 static const handler handlers[] = {
     {"join", tb_sig_session_join, false},
@@ -82,7 +85,8 @@ void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len)
     json_error_t jerr;
     json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!msg || !json_is_object(msg)) {
-        tb_sig_error(c, NULL, "bad_json", "%s", msg ? "a message must be a JSON object" : jerr.text);
+        tb_sig_error(c, NULL, "bad_json", "%s",
+                     msg ? "a message must be a JSON object" : jerr.text);
         json_decref(msg);
         return;
     }
@@ -104,8 +108,10 @@ void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len)
     } else if (h->needs_join && !c->participant) {
         tb_sig_error(c, id, "not_joined", "'%s' needs a joined session: send 'join' first", type);
     } else if (h->needs_join && !c->participant->admitted) {
-        tb_sig_error(c, id, "waiting", "'%s' is not possible in the waiting room: a moderator "
-                     "will admit you", type);
+        tb_sig_error(c, id, "waiting",
+                     "'%s' is not possible in the waiting room: a moderator "
+                     "will admit you",
+                     type);
     } else {
         tb_sig_request r = {c, msg, id};
         h->fn(&r);

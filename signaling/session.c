@@ -7,7 +7,10 @@
 
 #include <string.h>
 
-static json_int_t rid(tb_sig_request *r) { return json_integer_value(r->id); }
+static json_int_t rid(tb_sig_request *r)
+{
+    return json_integer_value(r->id);
+}
 
 const char *tb_sig_str_field(tb_sig_request *r, const char *key, size_t max)
 {
@@ -17,7 +20,8 @@ const char *tb_sig_str_field(tb_sig_request *r, const char *key, size_t max)
         return NULL;
     }
     if (json_string_length(v) > max) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field '%s' is longer than %zu bytes", key, max);
+        tb_sig_error(r->conn, r->id, "bad_request", "field '%s' is longer than %zu bytes", key,
+                     max);
         return NULL;
     }
     return json_string_value(v);
@@ -110,11 +114,12 @@ static bool room_admits(tb_sig_request *r, const char *room_name, const tb_sig_g
     tb_sig_room *room = tb_sig_room_get(srv, room_name, false);
     if (!room)
         return true;
-    g_autofree char *ban = g->identity ? g_strconcat("id:", g->identity, NULL)
-                                       : g_strconcat("name:", name, NULL);
+    g_autofree char *ban =
+        g->identity ? g_strconcat("id:", g->identity, NULL) : g_strconcat("name:", name, NULL);
     if (g_hash_table_contains(room->bans, ban)) {
-        tb_sig_error(r->conn, r->id, "banned", "you were removed from this meeting and may not "
-                                               "rejoin it");
+        tb_sig_error(r->conn, r->id, "banned",
+                     "you were removed from this meeting and may not "
+                     "rejoin it");
         return false;
     }
     bool moderator = g->perms & TB_SIG_PERM_MODERATE;
@@ -173,8 +178,8 @@ void tb_sig_session_join(tb_sig_request *r)
     const char *token = json_string_value(tok);
     tb_sig_grant g = {0};
     char err[256] = "";
-    const char *code = tb_sig_auth_join(c->srv, room_name, token && *token ? token : NULL, &g,
-                                        err, sizeof err);
+    const char *code =
+        tb_sig_auth_join(c->srv, room_name, token && *token ? token : NULL, &g, err, sizeof err);
     if (code) {
         TB_LOG_INFO("[%s] join refused (%s) from %s: %s", room_name, code, c->peer, err);
         tb_sig_error(c, r->id, code, "%s", err);
@@ -198,11 +203,10 @@ void tb_sig_session_join(tb_sig_request *r)
     if (!admitted) {
         tb_sig_reply(c, rid(r),
                      json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:{s:s, s:s, s:s}}",
-                               "participant_id", p->id, "room", room->name, "name", p->name,
-                               "role", tb_sig_role_name(p->role), "perms",
-                               tb_sig_perms_json(p->perms), "waiting", true, "room_state", "name",
-                               room->name, "title", room->title, "kind",
-                               tb_sig_kind_name(room->kind)));
+                               "participant_id", p->id, "room", room->name, "name", p->name, "role",
+                               tb_sig_role_name(p->role), "perms", tb_sig_perms_json(p->perms),
+                               "waiting", true, "room_state", "name", room->name, "title",
+                               room->title, "kind", tb_sig_kind_name(room->kind)));
         tb_sig_lobby_notify(room);
         return;
     }
@@ -236,8 +240,8 @@ void tb_sig_session_publish(tb_sig_request *r)
         return;
     char err[256] = "";
     GPtrArray *added = NULL, *removed = NULL;
-    char *answer = tb_relay_pc_publish_offer(tb_sig_participant_pub(p), sdp, &added, &removed,
-                                             err, sizeof err);
+    char *answer = tb_relay_pc_publish_offer(tb_sig_participant_pub(p), sdp, &added, &removed, err,
+                                             sizeof err);
     if (!answer) {
         tb_sig_error(r->conn, r->id, "bad_sdp", "%s", err);
         return;
@@ -248,8 +252,8 @@ void tb_sig_session_publish(tb_sig_request *r)
     g_free(answer);
     for (guint i = 0; i < removed->len; i++)
         tb_sig_room_broadcast(p->room, p,
-                              json_pack("{s:s, s:s, s:s}", "type", "track_removed", "participant_id",
-                                        p->id, "track_id",
+                              json_pack("{s:s, s:s, s:s}", "type", "track_removed",
+                                        "participant_id", p->id, "track_id",
                                         tb_relay_track_id(g_ptr_array_index(removed, i))));
     for (guint i = 0; i < added->len; i++)
         tb_sig_room_broadcast(p->room, p,
@@ -300,7 +304,8 @@ void tb_sig_session_answer(tb_sig_request *r)
         return;
     }
     char err[256] = "";
-    int rc = tb_relay_pc_subscribe_answer(p->sub, (int)json_integer_value(rev), sdp, err, sizeof err);
+    int rc =
+        tb_relay_pc_subscribe_answer(p->sub, (int)json_integer_value(rev), sdp, err, sizeof err);
     if (rc == TB_ESTATE) {
         tb_sig_error(r->conn, r->id, "wrong_state", "%s", err);
         return;
@@ -329,7 +334,8 @@ void tb_sig_session_candidate(tb_sig_request *r)
     if (!pc) {
         tb_sig_error(r->conn, r->id, "bad_candidate",
                      "no '%s' connection: 'pc' must name one that exists (pub after publish, "
-                     "sub after an offer)", which);
+                     "sub after an offer)",
+                     which);
         return;
     }
     json_t *mid = json_object_get(r->msg, "sdpMid");

@@ -37,25 +37,10 @@ after(async () => {
 const audioFrom = async (b, id) => ((await tb.stats(b))[id] || {}).audioPacketsReceived || 0;
 const outbound = (b) => b.page.evaluate(() => window.tb.outboundStats());
 
-async function startSampler(b, id) {
-  await b.page.evaluate((pid) => {
-    window.__samples = [];
-    window.__sampler = setInterval(async () => {
-      const s = (await window.tb.stats())[pid];
-      window.__samples.push({ t: Date.now(), a: s ? s.audioPacketsReceived : 0 });
-    }, 50);
-  }, id);
-}
-
-/** {samples, lastGrowth}: wall-clock ms of the last sample whose count grew. */
-async function stopSampler(b) {
-  return b.page.evaluate(() => {
-    clearInterval(window.__sampler);
-    const s = window.__samples;
-    let last = s.length ? s[0].t : 0;
-    for (let i = 1; i < s.length; i++) if (s[i].a > s[i - 1].a) last = s[i].t;
-    return { samples: s.length, lastGrowth: last };
-  });
+async function lastAudioPacketAt(b, id) {
+  const st = await b.page.evaluate(() => window.tb.trackStats());
+  const a = Object.values(st).find((x) => x.participantId === id && x.kind === 'audio');
+  return a ? a.lastPacketAt : null;
 }
 
 test('moderator, speaker and viewer join with tokens; the viewer only receives',
@@ -101,20 +86,18 @@ test('a muted speaker is no longer forwarded within 1 s, though its browser stil
   await speaker.page.evaluate(() => { window.tb.ignoreModeration = true; });
   const sid = speaker.participantId;
   const before = await outbound(speaker);
-  // Each receiver samples its inbound audio from the speaker every 50 ms (wall clock,
-  // which all pages on this machine share); the last time the count grew, relative to
-  // the moment the mute was sent, is when forwarding stopped.
-  for (const b of [viewer, mod]) await startSampler(b, sid);
-  await sleep(500);
+  // When did the last audio packet from the speaker reach each receiver? The browsers'
+  // own receive timestamps (wall clock, shared by every process on this machine) tell,
+  // however slowly a loaded machine lets the test poll.
+  await sleep(300);
   const mutedAt = Date.now();
   await mod.page.evaluate((id) => window.tb.request('mute', { participant_id: id, kind: 'audio', muted: true }), sid);
   await sleep(2500);
   for (const b of [viewer, mod]) {
-    const { samples, lastGrowth } = await stopSampler(b);
-    const after = lastGrowth - mutedAt;
-    log(`${b.label}: inbound audio from the muted speaker last grew ${after} ms after the mute ` +
-        `(${samples} samples)`);
-    assert.ok(samples > 20, `${b.label}: the sampler ran (${samples})`);
+    const last = await lastAudioPacketAt(b, sid);
+    assert.ok(last, `${b.label}: no receive timestamp in the stats`);
+    const after = Math.round(last - mutedAt);
+    log(`${b.label}: the last audio packet from the muted speaker arrived ${after} ms after the mute`);
     assert.ok(after <= 1000, `${b.label}: audio still arrived ${after} ms after the mute`);
   }
   // It stays stopped, while the speaker's browser keeps sending.

@@ -108,7 +108,7 @@ test('the current speaker follows whoever talks', { timeout: 90000 * SLOW }, asy
   await b.page.evaluate(() => window.tb.setMic(false));
   await a.page.evaluate(() => window.tb.setMic(true));
   let t0 = Date.now();
-  await waitSpeaker(c, a.participantId, 15000 * SLOW);
+  await waitSpeaker(c, a.participantId, 30000 * SLOW);
   log(`speaker -> ${a.label} after ${Date.now() - t0} ms`);
   await waitSpeaker(b, a.participantId, 3000 * SLOW);
   // In the speaker layout the viewer shows the speaker large.
@@ -119,7 +119,7 @@ test('the current speaker follows whoever talks', { timeout: 90000 * SLOW }, asy
   await a.page.evaluate(() => window.tb.setMic(false));
   await b.page.evaluate(() => window.tb.setMic(true));
   t0 = Date.now();
-  await waitSpeaker(c, b.participantId, 15000 * SLOW);
+  await waitSpeaker(c, b.participantId, 30000 * SLOW);
   log(`speaker -> ${b.label} after ${Date.now() - t0} ms`);
   await poll('the viewer\'s large tile follows', async () =>
     (await c.page.evaluate(() => window.tb.mainTile)) === b.participantId, { timeout: 3000 * SLOW });

@@ -25,6 +25,10 @@ import { ask, closeAll as closeDialogs } from './ui/dialog.js';
 import { takeToken, forgetToken } from './token.js';
 import { has, mayPublish, defaultPerms } from './roles.js';
 import * as hall from './hall.js';
+import { renderToolbar as renderToolbarUi } from './ui/toolbar.js';
+import { createPublishing } from './publishing.js';
+import { createRequests } from './requests.js';
+import { installTestApi } from './testapi.js';
 import { attach as attachRecording, detach as detachRecording, recordingApi } from './ui/recording.js';
 
 const params = new URLSearchParams(location.search);
@@ -110,76 +114,7 @@ function renderHeader() {
 
 function selfMayPublish() { return app.state !== 'waiting' && mayPublish(app.self); }
 
-function renderToolbar() {
-  const may = selfMayPublish();
-  const hasA = !!(app.localStream && app.localStream.getAudioTracks().length);
-  const hasV = !!(app.localStream && app.localStream.getVideoTracks().length);
-  const blockedA = !!app.self.muted.audio;
-  const blockedV = !!app.self.muted.video;
-  const set = (btn, available, on, onKey, offKey, noneKey, iconOn, iconOff, blocked) => {
-    btn.disabled = !available;
-    btn.classList.toggle('off', !available || !on);
-    btn.classList.toggle('blocked', blocked);
-    btn.dataset.state = !available ? 'unavailable' : on ? 'on' : 'off';
-    const label = t(!may ? 'room.needFloor' : blocked ? (btn.id === 'mic-btn' ? 'room.micBlocked' : 'room.camByModerator')
-      : !available ? noneKey : on ? onKey : offKey);
-    btn.setAttribute('aria-label', label);
-    btn.title = label;
-    btn.querySelector('[data-icon]').dataset.icon = available && on ? iconOn : iconOff;
-    renderIcons(btn);
-  };
-  set($('#mic-btn'), may && hasA, app.micOn && !blockedA, 'room.micOn', 'room.micOff', 'room.noMicDevice', 'mic', 'micOff', blockedA);
-  set($('#cam-btn'), may && hasV, app.camOn && !blockedV, 'room.camOn', 'room.camOff', 'room.noCamDevice', 'cam', 'camOff', blockedV);
-  // Viewers never publish without the stage: no microphone or camera buttons at all.
-  const viewer = app.self.role === 'viewer' && !app.self.floor;
-  $('#tool-mic').hidden = viewer;
-  $('#tool-cam').hidden = viewer;
-
-  const screen = $('#screen-btn');
-  // Phones' browsers cannot capture a screen: no button there.
-  const canCapture = !!(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
-  $('#tool-screen').hidden = !(has(app.self, 'screen') && may && window.isSecureContext && canCapture);
-  const sharing = !!app.screenTrack;
-  screen.classList.toggle('active', sharing);
-  screen.setAttribute('aria-pressed', String(sharing));
-  const sLabel = t(sharing ? 'room.stopScreen' : 'room.shareScreen');
-  screen.setAttribute('aria-label', sLabel);
-  screen.title = sLabel;
-  screen.querySelector('[data-icon]').dataset.icon = sharing ? 'screenOff' : 'screen';
-  renderIcons(screen);
-
-  const hand = $('#hand-btn');
-  $('#tool-hand').hidden = !has(app.self, 'hand') || (may && app.self.role !== 'participant' && app.self.role !== 'viewer');
-  hand.classList.toggle('active', !!app.self.hand);
-  hand.setAttribute('aria-pressed', String(!!app.self.hand));
-  const hLabel = t(app.self.hand ? 'room.lowerHand' : 'room.raiseHand');
-  hand.setAttribute('aria-label', hLabel);
-  hand.title = hLabel;
-
-  const layout = $('#layout-btn');
-  const speaker = app.layout === 'speaker';
-  const lLabel = t(speaker ? 'room.layoutGrid' : 'room.layoutSpeaker');
-  layout.setAttribute('aria-label', lLabel);
-  layout.title = lLabel;
-  layout.querySelector('[data-icon]').dataset.icon = speaker ? 'grid' : 'speakerView';
-  renderIcons(layout);
-
-  $('#tool-invite').hidden = !(has(app.self, 'moderate') || !app.token);
-  $('#tool-chat').hidden = !has(app.self, 'chat') && !app.roomState.chat;
-
-  const lobby = has(app.self, 'moderate') ? app.lobby.length : 0;
-  const hands = [app.self, ...app.participants.values()].filter((p) => p.hand).length;
-  const badge = $('#people-badge');
-  badge.hidden = !(lobby || (has(app.self, 'moderate') && hands));
-  badge.textContent = String(lobby + (has(app.self, 'moderate') ? hands : 0));
-  badge.classList.toggle('urgent', lobby > 0);
-
-  const note = $('#role-note');
-  const noteKey = app.hall ? null : app.self.role === 'viewer' && !may ? 'room.viewerNote'
-    : app.self.role === 'participant' && !may ? 'room.participantNote' : null;
-  note.hidden = !noteKey;
-  if (noteKey) note.textContent = t(noteKey);
-}
+function renderToolbar() { renderToolbarUi(app, selfMayPublish()); }
 
 function renderLocalTile() {
   roomView.setLocal({
@@ -466,79 +401,16 @@ function sendMediaState() {
 
 // ---------------------------------------------------------------- publishing on demand
 
-/** Given the floor or brought on stage: get the devices and publish. */
-function startPublishing() {
-  const run = (app.publishing || Promise.resolve()).catch(() => {}).then(async () => {
-    if (!app.session || !selfMayPublish() || app.session.publishing) return;
-    if (!app.localStream || !app.localStream.getTracks().length) {
-      const res = await acquireMedia(joinView.deviceIds());
-      if (!selfMayPublish()) { stopStream(res.stream); return; }
-      app.localStream = res.stream;
-      app.micOn = true;
-      app.camOn = true;
-    }
-    for (const tr of app.localStream.getAudioTracks()) tr.enabled = app.micOn && !app.self.muted.audio;
-    for (const tr of app.localStream.getVideoTracks()) tr.enabled = app.camOn && !app.self.muted.video;
-    app.session.setLocalStream(app.localStream);
-    renderLocalTile();
-    renderToolbar();
-    startLocalMeter();
-    sendMediaState();
-    if (app.localStream.getTracks().length) await app.session.publish();
-  });
-  app.publishing = run;
-  return run;
-}
-
-/** The floor ended or back in the audience: stop sending and release the devices. */
-function stopPublishing() {
-  const run = (app.publishing || Promise.resolve()).catch(() => {}).then(async () => {
-    if (app.screenTrack) { app.screenTrack.stop(); app.screenTrack = null; }
-    if (app.session) await app.session.unpublish();
-    app.stopLocalMeter();
-    app.stopLocalMeter = () => {};
-    stopStream(app.localStream);
-    app.localStream = null;
-    if (app.session) app.session.setLocalStream(null);
-    renderLocalTile();
-    renderToolbar();
-    sendMediaState();
-  });
-  app.publishing = run;
-  return run;
-}
-
-async function toggleScreen(opts = {}) {
-  if (!app.session) return;
-  if (app.screenTrack) {
-    const tr = app.screenTrack;
-    app.screenTrack = null;
-    tr.stop();
-    renderToolbar();
-    await app.session.stopScreen();
-    return;
-  }
-  let track;
-  try {
-    track = opts.fake ? hall.fakeScreenTrack() : (await navigator.mediaDevices.getDisplayMedia({
-      video: { frameRate: { ideal: 15, max: 30 } }, audio: false,
-    })).getVideoTracks()[0];
-  } catch (err) {
-    if (err && err.name !== 'NotAllowedError') toast(t('room.screenFailed', { reason: err.message || err.name }), { kind: 'error' });
-    return;
-  }
-  if (!track) return;
-  app.screenTrack = track;
-  track.addEventListener('ended', () => { if (app.screenTrack === track) toggleScreen(); });
-  renderToolbar();
-  try {
-    await app.session.startScreen(track);
-  } catch (err) {
-    app.screenTrack = null;
-    track.stop();
-    renderToolbar();
-  }
-}
+const publishing = createPublishing(app, {
+  mayPublish: () => selfMayPublish(),
+  deviceIds: () => joinView.deviceIds(),
+  render: () => { renderLocalTile(); renderToolbar(); },
+  startMeter: () => startLocalMeter(),
+  sendMediaState: () => sendMediaState(),
+});
+const startPublishing = () => publishing.start();
+const stopPublishing = () => publishing.stop();
+const toggleScreen = (opts) => publishing.toggleScreen(opts);
 
 // ---------------------------------------------------------------- reconnect
 
@@ -815,55 +687,7 @@ async function askConsent(byName) {
 
 // ---------------------------------------------------------------- requests
 
-const CONFIRM = {
-  remove: (f) => (f.ban ? 'mod.ban' : 'mod.remove'),
-  end: () => 'mod.end',
-};
-
-/** A request from the UI (moderator controls, hand, consent…), with confirmation for
- *  what cannot be undone and the error shown. Resolves with the reply's data. */
-async function action(type, fields = {}, { confirm = true } = {}) {
-  if (!app.sig || !app.sig.connected) return null;
-  if (confirm && CONFIRM[type]) {
-    const rec = fields.participant_id && app.participants.get(fields.participant_id);
-    const name = rec ? rec.name : '';
-    const base = type === 'end' ? 'mod.end' : fields.ban ? 'mod.ban' : 'mod.remove';
-    const titleKey = { 'mod.end': 'mod.endTitle', 'mod.ban': 'mod.banTitle', 'mod.remove': 'mod.removeTitle' }[base];
-    const textKey = { 'mod.end': 'mod.endText', 'mod.ban': 'mod.banText', 'mod.remove': 'mod.removeText' }[base];
-    const ok = await ask({ title: t(titleKey, { name }), text: t(textKey), ok: t(base), danger: true });
-    if (!ok) return null;
-  }
-  try {
-    const data = await app.sig.request(type, fields);
-    if (type === 'export' && data && typeof data.content === 'string') download(data);
-    if (type === 'consent_request') toast(t('mod.consentAsked'), { kind: 'success', timeout: 4000 });
-    return data;
-  } catch (err) {
-    if (err.code !== 'disconnected') {
-      toast(err.code === 'rate_limited' ? t('err.rate_limited') : t('err.generic', { reason: err.reason || err.code }), { kind: 'error' });
-    }
-    throw err;
-  }
-}
-
-function download({ filename, content_type: type, content }) {
-  const url = URL.createObjectURL(new Blob([content], { type: type || 'text/plain' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename || 'export.txt';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  toast(t('room.exported', { filename: a.download }), { kind: 'success', timeout: 4000 });
-}
-
-function toggleHand() {
-  const raised = !app.self.hand;
-  action('hand', { raised }).then(() => {
-    if (raised) toast(t('room.handRaisedToast'), { kind: 'info', timeout: 4000 });
-  }).catch(() => {});
-}
+const { action, toggleHand } = createRequests(app);
 
 // ---------------------------------------------------------------- local media
 
@@ -1089,63 +913,12 @@ function boot() {
 
 // ---------------------------------------------------------------- test API
 
-window.tb = {
-  get pubPc() { return app.session ? app.session.pubPc : null; },
-  get subPc() { return app.session ? app.session.subPc : null; },
-  get participantId() { return app.participantId; },
-  get state() { return app.state; },
-  get firstFrameAt() { return app.firstFrameAt; },
-  get joinClickedAt() { return app.joinClickedAt; },
-  get room() { return app.room; },
-  get localStream() { return app.localStream; },
-  get recording() { return recordingApi; },
-  get role() { return app.self.role; },
-  get self() { return JSON.parse(JSON.stringify(app.self)); },
-  get roomState() { return JSON.parse(JSON.stringify(app.roomState)); },
-  get lobby() { return app.lobby.map((w) => ({ ...w })); },
-  get chat() { return chatPanel.messages.map((m) => ({ ...m })); },
-  get layout() { return app.layout; },
-  get mainTile() { return roomView.main; },
-  get speaker() { return roomView.speaker; },
-  get finalReason() { return app.final; },
-  get hall() { return app.hall; },
-  get sharingScreen() { return !!app.screenTrack; },
-  get ignoreModeration() { return app.ignoreModeration; },
-  set ignoreModeration(v) { app.ignoreModeration = !!v; },
-  participants() {
-    return [...app.participants.values()].map((p) => ({
-      id: p.id, name: p.name, audio: p.audio, video: p.video, role: p.role, hand: p.hand,
-      floor: p.floor, muted: { ...p.muted }, tracks: p.tracks.map((x) => ({ ...x })),
-    }));
-  },
-  tiles() { return [...document.querySelectorAll('#grid .tile')].map((e) => e.dataset.tile); },
-  join(opts = {}) { return join({ room: opts.room, name: opts.name }); },
-  leave() { return leave(); },
-  setMic(on) { setMic(!!on); },
-  setCam(on) { setCam(!!on); },
-  raiseHand(raised = true) { return action('hand', { raised: !!raised }); },
-  sendChat(text) { return action('chat', { text }); },
-  request(type, fields = {}) { return action(type, fields, { confirm: false }); },
-  shareScreen(opts = {}) { return app.screenTrack ? Promise.resolve() : toggleScreen(opts); },
-  stopScreen() { return app.screenTrack ? toggleScreen() : Promise.resolve(); },
-  outboundStats() { return app.session ? app.session.outboundStats() : Promise.resolve(null); },
-  trackStats() { return app.session ? app.session.statsByTrack() : Promise.resolve({}); },
-  async stats() {
-    const ids = [...app.participants.keys()];
-    const raw = app.session ? await app.session.statsByParticipant(ids)
-      : Object.fromEntries(ids.map((id) => [id, { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsReceived: 0 }]));
-    const out = {};
-    for (const [pid, s] of Object.entries(raw)) {
-      out[pid] = {
-        videoFramesDecoded: s.videoFramesDecoded,
-        audioPacketsReceived: s.audioPacketsReceived,
-        videoPacketsReceived: s.videoPacketsReceived,
-      };
-      if (!app.firstFrameAt && s.videoFramesDecoded > 0) app.firstFrameAt = performance.now();
-    }
-    return out;
-  },
-};
+installTestApi(app, {
+  get roomView() { return roomView; },
+  get chatPanel() { return chatPanel; },
+  recordingApi,
+  join, leave, setMic, setCam, action, toggleScreen,
+});
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
 else boot();

@@ -415,7 +415,7 @@ export class Session extends EventTarget {
 
   /**
    * Per received track id: {participantId, kind, framesDecoded, packetsReceived,
-   * audioLevel} (a screen share is a track of its own).
+   * audioLevel, frameWidth, lastPacketAt} (a screen share is a track of its own).
    */
   async statsByTrack() {
     const out = {};
@@ -432,6 +432,10 @@ export class Session extends EventTarget {
         participantId: m.pid, kind: m.kind, framesDecoded: r.framesDecoded || 0,
         packetsReceived: r.packetsReceived || 0, audioLevel: r.audioLevel || 0,
         frameWidth: r.frameWidth || 0,
+        // Wall-clock ms of the last packet (Chromium gives it since the epoch).
+        lastPacketAt: typeof r.lastPacketReceivedTimestamp === 'number'
+          ? (r.lastPacketReceivedTimestamp > 1e12 ? r.lastPacketReceivedTimestamp
+            : performance.timeOrigin + r.lastPacketReceivedTimestamp) : null,
       };
     }
     return out;
