@@ -448,6 +448,11 @@ int main(int argc, char **argv)
     }
     if (floor_mode)
         return run_floor();
+    /* Keep NSS loaded under libsrtp, or every connection's SRTP set-up reloads it
+     * (see relay/transport.c: keep_nss_loaded) and stalls the generator. */
+    tb_relay_srtp_keys nk = {
+        .profile = TB_RELAY_SRTP_AEAD_AES_128_GCM, .key_len = 16, .salt_len = 12};
+    tb_relay_srtp *nss_keepalive = tb_relay_srtp_create(&nk);
     G.cert = tb_relay_dtls_cert_create(err, sizeof err);
     if (!G.cert) {
         g_printerr("tb-bench: %s\n", err);
@@ -456,6 +461,7 @@ int main(int argc, char **argv)
     g_timeout_add_seconds((guint)G.timeout_s, on_timeout, NULL);
     int rc = run_load();
     tb_relay_dtls_cert_unref(G.cert);
+    tb_relay_srtp_destroy(nss_keepalive);
     bclip_clear(&G.video);
     bclip_clear(&G.audio);
     g_array_unref(G.delays);
