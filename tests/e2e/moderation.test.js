@@ -90,8 +90,13 @@ test('a muted speaker is no longer forwarded within 1 s, though its browser stil
   // own receive timestamps (wall clock, shared by every process on this machine) tell,
   // however slowly a loaded machine lets the test poll.
   await sleep(300);
-  const mutedAt = Date.now();
-  await mod.page.evaluate((id) => window.tb.request('mute', { participant_id: id, kind: 'audio', muted: true }), sid);
+  // From the moment the moderator's page sends the request (the test harness's own
+  // latency in reaching the page does not count).
+  const mutedAt = await mod.page.evaluate(async (id) => {
+    const t0 = Date.now();
+    await window.tb.request('mute', { participant_id: id, kind: 'audio', muted: true });
+    return t0;
+  }, sid);
   await sleep(2500);
   for (const b of [viewer, mod]) {
     const last = await lastAudioPacketAt(b, sid);
