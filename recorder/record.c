@@ -129,6 +129,12 @@ static void on_error(void *user, rec_track *t, const char *code, const char *mes
     stop_all(s, TB_REC_SEGMENT_FAILED, code);
 }
 
+static gboolean destroy_idle(gpointer data)
+{
+    rec_track_destroy(data);
+    return G_SOURCE_REMOVE;
+}
+
 static void on_ended(void *user, rec_track *t)
 {
     rec_session *s = user;
@@ -151,7 +157,7 @@ static void on_ended(void *user, rec_track *t)
                    e ? tb_rec_track_state_name(e->state) : "?", "frames", (json_int_t)tm.frames));
     /* Freed from an idle: we are inside the track's own bus callback. */
     g_hash_table_remove(s->tracks, rec_track_id(t)); /* frees the key only */
-    g_idle_add_full(G_PRIORITY_DEFAULT, (GSourceFunc)(void (*)(void))rec_track_destroy, t, NULL);
+    g_idle_add(destroy_idle, t);
     maybe_finish(s);
 }
 

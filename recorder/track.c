@@ -36,7 +36,7 @@
 #define KEYFRAME_RETRY_US (2000 * 1000)
 #define MAX_SR_SOURCES    8
 /* The payload type the pipeline's caps name: every packet is rewritten to it (see
- * pt_probe), since tb_relay.h does not say which type the publisher negotiated. */
+ * in_probe), since tb_relay.h does not say which type the publisher negotiated. */
 #define RTP_PT 96
 
 typedef struct sr_entry {
@@ -205,39 +205,45 @@ static void on_started_main(rec_track *t)
 
 /* ---- probes (streaming threads) ---- */
 
-/* udpsrc: one payload type for the jitterbuffer and depayloader, whatever the publisher
- * chose (the tap carries this track's packets only). */
-static GstPadProbeReturn pt_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-    GstMapInfo map;
-    if (!buf || gst_buffer_get_size(buf) < 12)
-        return GST_PAD_PROBE_OK;
-    buf = gst_buffer_make_writable(buf);
-    if (gst_buffer_map(buf, &map, GST_MAP_READWRITE)) {
-        map.data[1] = (guint8)((map.data[1] & 0x80) | RTP_PT); /* keep the marker bit */
-        gst_buffer_unmap(buf, &map);
-    }
-    GST_PAD_PROBE_INFO_DATA(info) = buf;
-    return GST_PAD_PROBE_OK;
-}
-
-/* udpsrc: the first packet's arrival on our clock and its SSRC. */
-static GstPadProbeReturn arrival_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+/* udpsrc output, per packet:
+ *  - one payload type for the jitterbuffer and depayloader, whatever the publisher chose
+ *    (the tap carries this track's packets only);
+ *  - our clock's reading of the sender's: the wall clock at RTP timestamp arrival_rtp is
+ *    the least (arrival - RTP time elapsed) seen. A packet is never early, so the least
+ *    delay is the truest; the first packet alone can be late (a retransmission, a busy
+ *    moment of this process). */
+static GstPadProbeReturn in_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
     rec_track *t = data;
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    if (!buf || !gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp))
+    GstMapInfo map;
+    if (!buf || gst_buffer_get_size(buf) < 12)
         return GST_PAD_PROBE_OK; /* not RTP: the jitterbuffer drops it */
+    buf = gst_buffer_make_writable(buf);
+    GST_PAD_PROBE_INFO_DATA(info) = buf;
+    if (!gst_buffer_map(buf, &map, GST_MAP_READWRITE))
+        return GST_PAD_PROBE_OK;
+    if ((map.data[0] >> 6) != 2) {
+        gst_buffer_unmap(buf, &map);
+        return GST_PAD_PROBE_OK;
+    }
+    map.data[1] = (guint8)((map.data[1] & 0x80) | RTP_PT); /* keep the marker bit */
+    uint32_t ts = GST_READ_UINT32_BE(map.data + 4), ssrc = GST_READ_UINT32_BE(map.data + 8);
+    gst_buffer_unmap(buf, &map);
+    int64_t now = g_get_real_time();
     g_mutex_lock(&t->lock);
-    t->arrival_wall_us = g_get_real_time();
-    t->arrival_rtp = gst_rtp_buffer_get_timestamp(&rtp);
-    t->ssrc = gst_rtp_buffer_get_ssrc(&rtp);
-    t->have_arrival = true;
+    if (!t->have_arrival || ssrc != t->ssrc) {
+        t->arrival_wall_us = now;
+        t->arrival_rtp = ts;
+        t->ssrc = ssrc;
+        t->have_arrival = true;
+    } else {
+        int64_t at_ref = now - tb_rec_rtp_diff_us(ts, t->arrival_rtp, t->clock_rate);
+        if (at_ref < t->arrival_wall_us)
+            t->arrival_wall_us = at_ref;
+    }
     g_mutex_unlock(&t->lock);
-    gst_rtp_buffer_unmap(&rtp);
-    return GST_PAD_PROBE_REMOVE;
+    return GST_PAD_PROBE_OK;
 }
 
 /* Depayloader input: PTS from the RTP timestamp, unwrapped (RFC 3550 §5.1). */
@@ -504,8 +510,7 @@ static bool build_pipeline(rec_track *t, const char *kind, const char *path, cha
     gst_object_unref(sink);
 
     GstPad *pad = gst_element_get_static_pad(t->src, "src");
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, pt_probe, t, NULL);
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, arrival_probe, t, NULL);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, in_probe, t, NULL);
     gst_object_unref(pad);
     /* The depayloader's input is the jitterbuffer's output. */
     GstElement *jb = gst_bin_get_by_name(GST_BIN(t->pipeline), "jb");

@@ -40,5 +40,7 @@ char *tb_sig_join_link(const char *base, const char *room, const char *token);
 int tb_sig_cli_token(const char *default_config, int argc, char **argv);
 int tb_sig_cli_sessions(const char *default_config, int argc, char **argv);
 int tb_sig_cli_export(const char *default_config, int argc, char **argv);
+/* `telebridge recordings list|show|compose|publish|unpublish|delete` (recordings_cmd.c). */
+int tb_sig_cli_recordings(const char *default_config, int argc, char **argv);
 
 #endif

@@ -13,7 +13,8 @@ const { Daemon } = require('./lib/daemon.js');
 const { launchBrowser, closeAllBrowsers } = require('./lib/browser.js');
 const { GstClient } = require('./lib/gstclient.js');
 const rec = require('./lib/recording.js');
-const { poll, log, outPath, SLOW } = require('./lib/util.js');
+const { execFileSync } = require('node:child_process');
+const { poll, log, outPath, REPO, SLOW } = require('./lib/util.js');
 
 let daemon;
 let client;
@@ -74,6 +75,11 @@ test('publish, play and seek in /archive; unpublish; no way out of the recording
   })).status, 200);
   const list = await archiveList();
   assert.equal(list.length, 1);
+  // The same from the shell: `telebridge recordings`.
+  const cli = (...args) => execFileSync(daemon.bin, ['recordings', '--config', path.join(REPO, 'configs', 'telebridge.ini'),
+                                                     '-o', `server.var_dir=${daemon.varDir}`, ...args], { encoding: 'utf8' });
+  assert.match(cli('list', '--published'), new RegExp(`${id} .*\\[published\\] Публичные слушания`));
+  assert.match(cli('show', id), /composition: +done/);
   assert.equal(list[0].title, 'Публичные слушания');
   assert.equal(list[0].url, media);
 
