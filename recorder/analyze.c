@@ -17,6 +17,7 @@ typedef struct file_scan {
     GMainLoop *loop;
     bool audio;
     GstClockTime first, last_end, last_pts;
+    GstClockTime segment_start;
     uint64_t frames;
     GArray *levels; /* float dBFS */
     bool error;
@@ -25,6 +26,15 @@ typedef struct file_scan {
 static GstPadProbeReturn count_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
     file_scan *s = data;
+    if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+        GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT && !GST_CLOCK_TIME_IS_VALID(s->segment_start)) {
+            const GstSegment *seg;
+            gst_event_parse_segment(ev, &seg);
+            s->segment_start = seg->start;
+        }
+        return GST_PAD_PROBE_OK;
+    }
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
     GstClockTime pts = buf ? GST_BUFFER_PTS(buf) : GST_CLOCK_TIME_NONE;
     if (!GST_CLOCK_TIME_IS_VALID(pts))
@@ -100,6 +110,7 @@ static bool scan(const char *path, const tb_rec_track *t, file_scan *s)
 {
     s->audio = !strcmp(t->kind, "audio");
     s->first = GST_CLOCK_TIME_NONE;
+    s->segment_start = GST_CLOCK_TIME_NONE;
     const char *desc = s->audio
                            ? "filesrc name=src ! matroskademux ! opusdec ! audioconvert "
                              "! level interval=100000000 ! fakesink name=sink sync=false"
@@ -119,7 +130,8 @@ static bool scan(const char *path, const tb_rec_track *t, file_scan *s)
     gst_object_unref(src);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
     GstPad *pad = gst_element_get_static_pad(sink, "sink");
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, s, NULL);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                      count_probe, s, NULL);
     gst_object_unref(pad);
     gst_object_unref(sink);
     s->loop = g_main_loop_new(NULL, FALSE);
@@ -142,6 +154,7 @@ void rec_analysis_clear(rec_analysis *a)
             g_array_unref(a->levels[i]);
     g_free(a->levels);
     g_free(a->files);
+    g_free(a->segment_start_ns);
     memset(a, 0, sizeof *a);
 }
 
@@ -150,6 +163,7 @@ void rec_analyze(const tb_rec_manifest *m, const char *dir, rec_analysis *a)
     a->n = m->tracks->len;
     a->files = g_new0(tb_rec_plan_file, MAX(a->n, 1));
     a->levels = g_new0(GArray *, MAX(a->n, 1));
+    a->segment_start_ns = g_new0(int64_t, MAX(a->n, 1));
     for (size_t i = 0; i < a->n; i++) {
         const tb_rec_track *t = g_ptr_array_index(m->tracks, i);
         g_autofree char *path = g_build_filename(dir, t->file, NULL);
@@ -166,6 +180,8 @@ void rec_analyze(const tb_rec_manifest *m, const char *dir, rec_analysis *a)
             if (!s.audio && s.frames > 1)
                 end = MAX(end, s.last_pts + (s.last_pts - s.first) / (s.frames - 1));
             f->usable = true;
+            a->segment_start_ns[i] =
+                GST_CLOCK_TIME_IS_VALID(s.segment_start) ? (int64_t)s.segment_start : 0;
             f->first_us = (int64_t)(s.first / 1000);
             f->last_us = (int64_t)(end / 1000);
             if (s.audio) {

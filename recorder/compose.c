@@ -26,6 +26,7 @@
 #include <gst/controller/controller.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -60,6 +61,7 @@ typedef struct composer {
     const compose_opts *o;
     tb_rec_manifest *m;
     tb_rec_plan *plan;
+    const rec_analysis *an; /* what the files hold */
     GstElement *pipe, *vmix, *amix, *mux;
     GMainLoop *loop;
     bool failed;
@@ -139,37 +141,45 @@ static GstPad *link_to_mixer(GstElement *bin, GstElement *mixer)
     return sink;
 }
 
-typedef double (*cue_value)(const tb_rec_rect *r, const tb_rec_rect *last);
+/* A controlled property's value at a cue: `r` the tile's rect then (w == 0: hidden),
+ * `last` the last rect it was shown at, `video` whether its video runs then. */
+typedef double (*cue_value)(const tb_rec_rect *r, const tb_rec_rect *last, bool video);
 
-static double v_x(const tb_rec_rect *r, const tb_rec_rect *l)
+static double v_x(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return r->w ? r->x : l->x;
 }
-static double v_y(const tb_rec_rect *r, const tb_rec_rect *l)
+static double v_y(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return r->w ? r->y : l->y;
 }
-static double v_w(const tb_rec_rect *r, const tb_rec_rect *l)
+static double v_w(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return r->w ? r->w : l->w;
 }
-static double v_h(const tb_rec_rect *r, const tb_rec_rect *l)
+static double v_h(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return r->w ? r->h : l->h;
 }
-static double v_alpha(const tb_rec_rect *r, const tb_rec_rect *l)
+static double v_alpha(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return r->w ? 1.0 : 0.0;
 }
-static double v_label_x(const tb_rec_rect *r, const tb_rec_rect *l)
+/* A placeholder is drawn only where its tile has no video: the compositor skips pads
+ * of alpha 0, which saves scaling and blending a tile-sized picture every frame. */
+static double v_placeholder_alpha(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
+{
+    return r->w && !video ? 1.0 : 0.0;
+}
+static double v_label_x(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return (r->w ? r->x : l->x) + LABEL_PAD;
 }
-static double v_label_y(const tb_rec_rect *r, const tb_rec_rect *l)
+static double v_label_y(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return (r->w ? r->y + r->h : l->y + l->h) - LABEL_H - LABEL_PAD;
 }
-static double v_silent(const tb_rec_rect *r, const tb_rec_rect *l)
+static double v_silent(const tb_rec_rect *r, const tb_rec_rect *l, bool video)
 {
     return r->w ? 0.0 : 1.0;
 }
@@ -185,20 +195,28 @@ static void control(composer *c, GstObject *obj, const char *prop, int tile, cue
         const tb_rec_plan_cue *cue = &g_array_index(c->plan->cues, tb_rec_plan_cue, i);
         const tb_rec_rect *r = &cue->rects[tile];
         gst_timed_value_control_source_set(GST_TIMED_VALUE_CONTROL_SOURCE(cs),
-                                           (GstClockTime)cue->at_ns, fn(r, &last));
+                                           (GstClockTime)cue->at_ns,
+                                           fn(r, &last, cue->video[tile]));
         if (r->w)
             last = *r;
     }
     gst_object_unref(cs);
 }
 
-static void control_rect(composer *c, GstPad *pad, int tile)
+static void control_rect(composer *c, GstPad *pad, int tile, bool placeholder)
 {
     control(c, GST_OBJECT(pad), "xpos", tile, v_x);
     control(c, GST_OBJECT(pad), "ypos", tile, v_y);
     control(c, GST_OBJECT(pad), "width", tile, v_w);
     control(c, GST_OBJECT(pad), "height", tile, v_h);
-    control(c, GST_OBJECT(pad), "alpha", tile, v_alpha);
+    control(c, GST_OBJECT(pad), "alpha", tile, placeholder ? v_placeholder_alpha : v_alpha);
+}
+
+/* The mixer pad's offset for a file: the plan places its time 0, and the demuxer starts
+ * its running time at the file's first frame (see rec_analysis). */
+static gint64 pad_offset(composer *c, const tb_rec_plan_source *s)
+{
+    return s->offset_ns + c->an->segment_start_ns[s->track];
 }
 
 static const char *video_decoder(const char *codec)
@@ -216,16 +234,20 @@ static bool add_video_source(composer *c, const tb_rec_plan_source *s)
 {
     const tb_rec_track *t = g_ptr_array_index(c->m->tracks, s->track);
     g_autofree char *path = g_build_filename(c->o->dir, t->file, NULL);
+    const tb_rec_plan_tile *tile = g_ptr_array_index(c->plan->tiles, s->tile);
+    /* A camera fills its 16:9 tile (cropped, as video meetings show them); a shared screen
+     * is shown whole, with bars. */
     g_autofree char *desc =
-        g_strdup_printf("filesrc name=src ! matroskademux ! %s ! queue", video_decoder(t->codec));
+        g_strdup_printf("filesrc name=src ! matroskademux ! %s ! %s queue", video_decoder(t->codec),
+                        tile->screen ? "" : "aspectratiocrop aspect-ratio=16/9 !");
     GstElement *bin = add_bin(c, desc, path);
     GstPad *pad = bin ? link_to_mixer(bin, c->vmix) : NULL;
     if (!pad)
         return false;
     g_object_set(pad, "zorder", (guint)(10 + s->tile), "sizing-policy", 1 /* keep aspect */,
                  "max-last-buffer-repeat", (guint64)GST_SECOND, NULL);
-    gst_pad_set_offset(pad, s->offset_ns);
-    control_rect(c, pad, s->tile);
+    gst_pad_set_offset(pad, pad_offset(c, s));
+    control_rect(c, pad, s->tile, false);
     gst_object_unref(pad);
     return true;
 }
@@ -243,7 +265,7 @@ static bool add_audio_source(composer *c, const tb_rec_plan_source *s)
     GstPad *pad = bin ? link_to_mixer(bin, c->amix) : NULL;
     if (!pad)
         return false;
-    gst_pad_set_offset(pad, s->offset_ns);
+    gst_pad_set_offset(pad, pad_offset(c, s));
     gst_object_unref(pad);
     return true;
 }
@@ -290,7 +312,7 @@ static bool add_placeholder(composer *c, int tile)
     if (!pad)
         return false;
     g_object_set(pad, "zorder", (guint)1, NULL);
-    control_rect(c, pad, tile);
+    control_rect(c, pad, tile, true);
     gst_object_unref(pad);
     return true;
 }
@@ -321,7 +343,7 @@ static GstElement *video_encoder(composer *c)
     GstElement *e = make(c, "x264enc", "venc");
     if (e)
         g_object_set(e, "bitrate", (guint)o->video_kbps, "key-int-max", (guint)o->fps * 2,
-                     "bframes", 0u, NULL);
+                     "bframes", 0u, "trellis", FALSE, NULL);
     if (e)
         gst_util_set_object_arg(G_OBJECT(e), "speed-preset", "veryfast");
     return e;
@@ -540,6 +562,7 @@ static int compose(const compose_opts *o)
     emit(json_pack("{s:s, s:i}", "event", "analyzing", "tracks", (int)c.m->tracks->len));
     rec_analysis a = {0};
     rec_analyze(c.m, o->dir, &a);
+    c.an = &a;
     tb_rec_plan_opts po = {o->layout, o->width, o->height};
     c.plan = tb_rec_plan_build(c.m, a.files, &po, err, sizeof err);
     bool ok = false;

@@ -75,6 +75,10 @@ int rec_record_run(const rec_record_opts *o);
 typedef struct rec_analysis {
     tb_rec_plan_file *files; /* one per manifest track; levels point into `levels` */
     GArray **levels;         /* owned */
+    /* Per file: where the demuxer starts its segment. matroskademux starts it at the
+     * first frame's timestamp, so that frame has running time 0 whatever its time in
+     * the file: a mixer pad's offset must add this back. */
+    int64_t *segment_start_ns;
     size_t n;
 } rec_analysis;
 

@@ -139,6 +139,7 @@ typedef struct builder {
     int64_t *out0_ns;     /* per track: output time of file time 0 */
     int *tile_of;         /* per track: video tile, or -1 */
     int *part_of;         /* per track: participant index */
+    GArray **video;       /* per tile: spans (output ns) with video */
     GPtrArray *pids;      /* participant ids (borrowed), in order of appearance */
 } builder;
 
@@ -313,16 +314,20 @@ static void collect(builder *b)
 static void coverage(builder *b, GArray **present)
 {
     guint n = b->m->tracks->len, nt = b->plan->tiles->len;
-    for (guint i = 0; i < nt; i++)
+    for (guint i = 0; i < nt; i++) {
         present[i] = g_array_new(FALSE, FALSE, sizeof(span));
+        b->video[i] = g_array_new(FALSE, FALSE, sizeof(span));
+    }
     for (guint i = 0; i < n; i++) {
         if (!usable(b, i))
             continue;
         const tb_rec_track *t = g_ptr_array_index(b->m->tracks, i);
         int64_t from = b->out0_ns[i] + b->files[i].first_us * 1000;
         int64_t to = b->out0_ns[i] + b->files[i].last_us * 1000;
-        if (b->tile_of[i] >= 0)
+        if (b->tile_of[i] >= 0) {
             add_span(present[b->tile_of[i]], from, to);
+            add_span(b->video[b->tile_of[i]], from, to);
+        }
         if (!strcmp(t->kind, "audio"))
             for (guint j = 0; j < nt; j++) {
                 tb_rec_plan_tile *tile = g_ptr_array_index(b->plan->tiles, j);
@@ -330,8 +335,10 @@ static void coverage(builder *b, GArray **present)
                     add_span(present[j], from, to);
             }
     }
-    for (guint i = 0; i < nt; i++)
+    for (guint i = 0; i < nt; i++) {
         merge_spans(present[i], PRESENCE_JOIN_NS);
+        merge_spans(b->video[i], 0);
+    }
 }
 
 /* Per-participant levels on the output timeline, then the speaker per step. */
@@ -401,16 +408,20 @@ static void add_cue(builder *b, int64_t at, GArray **present, int speaker)
                 big_v = nv;
             visible[nv++] = (int)i;
         }
-    tb_rec_plan_cue cue = {at, g_new0(tb_rec_rect, nt), big};
+    tb_rec_plan_cue cue = {at, g_new0(tb_rec_rect, nt), g_new0(bool, nt), big};
     g_autofree tb_rec_rect *r = g_new0(tb_rec_rect, MAX(nv, 1));
     tb_rec_layout(b->o->layout, b->plan->width, b->plan->height, nv, big_v, r);
-    for (int v = 0; v < nv; v++)
+    for (int v = 0; v < nv; v++) {
         cue.rects[visible[v]] = r[v];
+        cue.video[visible[v]] = covers(b->video[visible[v]], at);
+    }
     if (b->plan->cues->len > 0) {
         tb_rec_plan_cue *last =
             &g_array_index(b->plan->cues, tb_rec_plan_cue, b->plan->cues->len - 1);
-        if (!memcmp(last->rects, cue.rects, nt * sizeof(tb_rec_rect))) {
+        if (!memcmp(last->rects, cue.rects, nt * sizeof(tb_rec_rect)) &&
+            !memcmp(last->video, cue.video, nt * sizeof(bool))) {
             g_free(cue.rects);
+            g_free(cue.video);
             return;
         }
     }
@@ -433,10 +444,13 @@ static void cues(builder *b, GArray **present)
     int64_t zero = 0;
     g_array_append_val(times, zero);
     for (guint i = 0; i < b->plan->tiles->len; i++)
-        for (guint s = 0; s < present[i]->len; s++) {
-            const span *sp = &g_array_index(present[i], span, s);
-            g_array_append_val(times, sp->from_ns);
-            g_array_append_val(times, sp->to_ns);
+        for (int v = 0; v < 2; v++) {
+            GArray *spans = v ? b->video[i] : present[i];
+            for (guint s = 0; s < spans->len; s++) {
+                const span *sp = &g_array_index(spans, span, s);
+                g_array_append_val(times, sp->from_ns);
+                g_array_append_val(times, sp->to_ns);
+            }
         }
     for (size_t k = 1; spk && k < n_steps; k++)
         if (spk[k] != spk[k - 1]) {
@@ -459,6 +473,7 @@ static void cues(builder *b, GArray **present)
 static void cue_clear(gpointer p)
 {
     g_free(((tb_rec_plan_cue *)p)->rects);
+    g_free(((tb_rec_plan_cue *)p)->video);
 }
 
 static void tile_free(gpointer p)
@@ -508,11 +523,15 @@ tb_rec_plan *tb_rec_plan_build(const tb_rec_manifest *m, const tb_rec_plan_file 
         collect(&b);
         guint nt = p->tiles->len;
         GArray **present = g_new0(GArray *, MAX(nt, 1));
+        b.video = g_new0(GArray *, MAX(nt, 1));
         coverage(&b, present);
         cues(&b, present);
-        for (guint i = 0; i < nt; i++)
+        for (guint i = 0; i < nt; i++) {
             g_array_unref(present[i]);
+            g_array_unref(b.video[i]);
+        }
         g_free(present);
+        g_free(b.video);
     }
     g_free(b.aligned0_us);
     g_free(b.out0_ns);

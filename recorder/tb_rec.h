@@ -182,10 +182,12 @@ typedef struct tb_rec_plan_tile {
     bool screen;
 } tb_rec_plan_tile;
 
-/* From `at_ns` on, tile i is drawn at rects[i] (w == 0: hidden). */
+/* From `at_ns` on, tile i is drawn at rects[i] (w == 0: hidden); video[i] says whether
+ * its video runs then (else its placeholder shows). */
 typedef struct tb_rec_plan_cue {
     int64_t at_ns;
     tb_rec_rect *rects; /* n_tiles, owned */
+    bool *video;        /* n_tiles, owned */
     int big;            /* the large tile in the speaker layout, -1 = none */
 } tb_rec_plan_cue;
 
