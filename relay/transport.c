@@ -11,7 +11,9 @@
 #include "relay/srtp_out.h"
 #include "common/tb_error.h"
 
+#include <gio/gio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define EARLY_DTLS_MAX 8
 
@@ -53,12 +55,33 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
     }
 }
 
+/* A publisher's media arrives on one socket, read by the room's worker. The kernel's
+ * default buffer (~210 KB: about 0.6 s of 1 Mbit/s video in socket memory) overflows
+ * when the worker is held up longer than that (a loaded host, a burst of joins), and
+ * every subscriber loses what overflowed; a larger buffer turns such a stall into delay.
+ * SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it the kernel caps SO_RCVBUF at
+ * net.core.rmem_max, which a deployment should raise (docs/performance.md). */
+#define PUBLISH_RCVBUF (4 * 1024 * 1024)
+
+static void grow_rcvbuf(tb_relay_pc *pc)
+{
+    GSocket *s = nice_agent_get_selected_socket(pc->agent, pc->stream_id, 1);
+    if (!s)
+        return;
+    int fd = g_socket_get_fd(s), v = PUBLISH_RCVBUF;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+    g_object_unref(s);
+}
+
 static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id,
                              NiceCandidate *local, NiceCandidate *remote, gpointer data)
 {
     tb_relay_pc *pc = data;
     if (pc->sendq)
         tb_relay__sendq_update_path(pc->sendq);
+    if (pc->role == TB_RELAY_PC_PUBLISH)
+        grow_rcvbuf(pc);
 }
 
 static void dtls_send(void *user, const uint8_t *buf, size_t len)
