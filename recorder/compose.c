@@ -339,13 +339,16 @@ static GstElement *video_encoder(composer *c)
     }
     /* No B-frames: GStreamer's x264enc shifts every PTS forward by the reordering delay
      * (80 ms at 25 fps with the preset's 3 B-frames) rather than write negative DTS, which
-     * would put the picture that much behind the sound in the MP4. */
+     * would put the picture that much behind the sound in the MP4. "superfast": meeting
+     * pictures (faces, slides, little motion) look the same at 2.5 Mbit/s as with
+     * "veryfast", and two participants compose 5x faster than real time on two cores
+     * instead of 4x (tests/bench/recorder_bench.sh). */
     GstElement *e = make(c, "x264enc", "venc");
     if (e)
         g_object_set(e, "bitrate", (guint)o->video_kbps, "key-int-max", (guint)o->fps * 2,
                      "bframes", 0u, "trellis", FALSE, NULL);
     if (e)
-        gst_util_set_object_arg(G_OBJECT(e), "speed-preset", "veryfast");
+        gst_util_set_object_arg(G_OBJECT(e), "speed-preset", "superfast");
     return e;
 }
 
@@ -356,8 +359,9 @@ static bool build_video_out(composer *c)
     c->vmix = make(c, "compositor", "vmix");
     GstElement *caps = make(c, "capsfilter", NULL), *conv = make(c, "videoconvert", NULL);
     GstElement *enc = video_encoder(c), *parse = make(c, "h264parse", NULL),
-               *q = make(c, "queue", NULL);
-    if (!c->vmix || !caps || !conv || !enc || !parse || !q)
+               *q = make(c, "queue", NULL), *q_mix = make(c, "queue", NULL),
+               *q_enc = make(c, "queue", NULL);
+    if (!c->vmix || !caps || !conv || !enc || !parse || !q || !q_mix || !q_enc)
         return false;
     GstCaps *cp = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
                                       G_TYPE_INT, o->width, "height", G_TYPE_INT, o->height,
@@ -366,9 +370,11 @@ static bool build_video_out(composer *c)
     g_object_set(caps, "caps", cp, NULL);
     gst_caps_unref(cp);
     gst_util_set_object_arg(G_OBJECT(c->vmix), "background", "black");
-    gst_bin_add_many(GST_BIN(c->pipe), c->vmix, caps, NULL);
-    gst_element_link(c->vmix, caps);
-    GstElement *prev = caps;
+    /* Queues give the compositor, the labels and the encoder a thread each, so that the
+     * two cores are used. */
+    gst_bin_add_many(GST_BIN(c->pipe), c->vmix, caps, q_mix, NULL);
+    gst_element_link_many(c->vmix, caps, q_mix, NULL);
+    GstElement *prev = q_mix;
     for (guint i = 0; i < c->plan->tiles->len; i++) {
         const tb_rec_plan_tile *t = g_ptr_array_index(c->plan->tiles, i);
         GstElement *label = make(c, "textoverlay", NULL);
@@ -386,8 +392,8 @@ static bool build_video_out(composer *c)
         gst_element_link(prev, label);
         prev = label;
     }
-    gst_bin_add_many(GST_BIN(c->pipe), conv, enc, parse, q, NULL);
-    return gst_element_link_many(prev, conv, enc, parse, q, c->mux, NULL);
+    gst_bin_add_many(GST_BIN(c->pipe), conv, q_enc, enc, parse, q, NULL);
+    return gst_element_link_many(prev, conv, q_enc, enc, parse, q, c->mux, NULL);
 }
 
 /* audiomixer ! caps ! audioconvert ! encoder ! aacparse ! queue ! mux */
@@ -404,6 +410,10 @@ static bool build_audio_out(composer *c)
     g_object_set(caps, "caps", cp, NULL);
     gst_caps_unref(cp);
     g_object_set(enc, "bitrate", o->audio_kbps * 1000, NULL);
+    /* FFmpeg's default AAC search ("twoloop") costs as much as decoding every track; the
+     * fast one sounds the same on speech at 128 kbit/s. */
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(enc), "aac-coder"))
+        gst_util_set_object_arg(G_OBJECT(enc), "aac-coder", "fast");
     gst_bin_add_many(GST_BIN(c->pipe), c->amix, caps, conv, enc, parse, q, NULL);
     if (!gst_element_link_many(c->amix, caps, conv, enc, parse, q, c->mux, NULL))
         return false;
