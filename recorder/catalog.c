@@ -35,7 +35,10 @@ static const char *schema_v1 =
     "  deleted_us INTEGER, deleted_by TEXT);"
     "CREATE INDEX chat_session ON chat(session_id, at_us);";
 
-int64_t tb_rec_catalog_now_us(void) { return g_get_real_time(); }
+int64_t tb_rec_catalog_now_us(void)
+{
+    return g_get_real_time();
+}
 
 static int fail(tb_rec_catalog *cat, const char *what)
 {
@@ -71,7 +74,7 @@ int tb_rec_catalog_migrate(tb_rec_catalog *cat, const char *name, const char *sq
         sqlite3_finalize(st);
     }
     return sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? TB_OK
-                                                                         : fail(cat, "migration");
+                                                                          : fail(cat, "migration");
 }
 
 tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen)
@@ -86,10 +89,14 @@ tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(cat->db, 5000);
-    sqlite3_exec(cat->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                          "PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
-    if (sqlite3_exec(cat->db, "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY,"
-                              " applied_us INTEGER NOT NULL)", NULL, NULL, NULL) != SQLITE_OK ||
+    sqlite3_exec(cat->db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "PRAGMA foreign_keys=ON;",
+                 NULL, NULL, NULL);
+    if (sqlite3_exec(cat->db,
+                     "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY,"
+                     " applied_us INTEGER NOT NULL)",
+                     NULL, NULL, NULL) != SQLITE_OK ||
         tb_rec_catalog_migrate(cat, "core-v1", schema_v1) != TB_OK) {
         snprintf(err, errlen, "catalog %s: cannot create the schema: %s", path,
                  sqlite3_errmsg(cat->db));
@@ -108,7 +115,10 @@ void tb_rec_catalog_close(tb_rec_catalog *cat)
     g_free(cat);
 }
 
-struct sqlite3 *tb_rec_catalog_db(tb_rec_catalog *cat) { return cat->db; }
+struct sqlite3 *tb_rec_catalog_db(tb_rec_catalog *cat)
+{
+    return cat->db;
+}
 
 /* Prepares `sql`, binds the NULL-terminated text args then the int64 args in order. */
 static int run(tb_rec_catalog *cat, const char *sql, const char *const *texts, int n_texts,
@@ -139,18 +149,21 @@ int tb_rec_catalog_session_end(tb_rec_catalog *cat, const char *session_id)
 {
     const char *t[] = {session_id};
     int64_t now = tb_rec_catalog_now_us();
-    int rc = run(cat, "UPDATE attendance SET left_us = ?2 WHERE session_id = ?1 AND left_us IS NULL",
-                 t, 1, &now, 1);
+    int rc =
+        run(cat, "UPDATE attendance SET left_us = ?2 WHERE session_id = ?1 AND left_us IS NULL", t,
+            1, &now, 1);
     if (rc)
         return rc;
-    return run(cat, "UPDATE sessions SET ended_us = ?2, state = 'ended' WHERE id = ?1", t, 1, &now, 1);
+    return run(cat, "UPDATE sessions SET ended_us = ?2, state = 'ended' WHERE id = ?1", t, 1, &now,
+               1);
 }
 
 int tb_rec_catalog_sessions_close_stale(tb_rec_catalog *cat)
 {
     int64_t now = tb_rec_catalog_now_us();
-    int rc = run(cat, "UPDATE sessions SET ended_us = ?, state = 'interrupted' WHERE ended_us IS NULL",
-                 NULL, 0, &now, 1);
+    int rc =
+        run(cat, "UPDATE sessions SET ended_us = ?, state = 'interrupted' WHERE ended_us IS NULL",
+            NULL, 0, &now, 1);
     if (rc)
         return rc;
     int n = sqlite3_changes(cat->db);
@@ -159,13 +172,15 @@ int tb_rec_catalog_sessions_close_stale(tb_rec_catalog *cat)
 }
 
 int tb_rec_catalog_attend_join(tb_rec_catalog *cat, const char *session_id,
-                               const char *participant_id, const char *identity,
-                               const char *name, const char *role)
+                               const char *participant_id, const char *identity, const char *name,
+                               const char *role)
 {
     const char *t[] = {session_id, participant_id, identity, name, role};
     int64_t now = tb_rec_catalog_now_us();
-    return run(cat, "INSERT INTO attendance(session_id, participant_id, identity, name, role, "
-                    "joined_us) VALUES (?, ?, ?, ?, ?, ?)", t, 5, &now, 1);
+    return run(cat,
+               "INSERT INTO attendance(session_id, participant_id, identity, name, role, "
+               "joined_us) VALUES (?, ?, ?, ?, ?, ?)",
+               t, 5, &now, 1);
 }
 
 int tb_rec_catalog_attend_leave(tb_rec_catalog *cat, const char *session_id,
@@ -173,8 +188,10 @@ int tb_rec_catalog_attend_leave(tb_rec_catalog *cat, const char *session_id,
 {
     const char *t[] = {session_id, participant_id};
     int64_t now = tb_rec_catalog_now_us();
-    return run(cat, "UPDATE attendance SET left_us = ?3 WHERE session_id = ?1 AND "
-                    "participant_id = ?2 AND left_us IS NULL", t, 2, &now, 1);
+    return run(cat,
+               "UPDATE attendance SET left_us = ?3 WHERE session_id = ?1 AND "
+               "participant_id = ?2 AND left_us IS NULL",
+               t, 2, &now, 1);
 }
 
 int tb_rec_catalog_audit(tb_rec_catalog *cat, const char *session_id, const char *actor_id,
@@ -183,8 +200,10 @@ int tb_rec_catalog_audit(tb_rec_catalog *cat, const char *session_id, const char
 {
     const char *t[] = {session_id, actor_id, actor_name, action, target_id, detail};
     int64_t now = tb_rec_catalog_now_us();
-    return run(cat, "INSERT INTO audit(session_id, actor_id, actor_name, action, target_id, "
-                    "detail, at_us) VALUES (?, ?, ?, ?, ?, ?, ?)", t, 6, &now, 1);
+    return run(cat,
+               "INSERT INTO audit(session_id, actor_id, actor_name, action, target_id, "
+               "detail, at_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               t, 6, &now, 1);
 }
 
 int tb_rec_catalog_chat_add(tb_rec_catalog *cat, const char *session_id, const char *sender_id,
@@ -192,8 +211,10 @@ int tb_rec_catalog_chat_add(tb_rec_catalog *cat, const char *session_id, const c
 {
     const char *t[] = {session_id, sender_id, sender_name, text};
     int64_t now = tb_rec_catalog_now_us();
-    int rc = run(cat, "INSERT INTO chat(session_id, sender_id, sender_name, text, at_us) "
-                      "VALUES (?, ?, ?, ?, ?)", t, 4, &now, 1);
+    int rc = run(cat,
+                 "INSERT INTO chat(session_id, sender_id, sender_name, text, at_us) "
+                 "VALUES (?, ?, ?, ?, ?)",
+                 t, 4, &now, 1);
     if (!rc && id_out)
         *id_out = sqlite3_last_insert_rowid(cat->db);
     return rc;
@@ -204,8 +225,10 @@ int tb_rec_catalog_chat_delete(tb_rec_catalog *cat, const char *session_id, int6
 {
     const char *t[] = {session_id, deleted_by};
     int64_t v[] = {message_id, tb_rec_catalog_now_us()};
-    int rc = run(cat, "UPDATE chat SET deleted_by = ?2, deleted_us = ?4 WHERE session_id = ?1 "
-                      "AND id = ?3 AND deleted_us IS NULL", t, 2, v, 2);
+    int rc = run(cat,
+                 "UPDATE chat SET deleted_by = ?2, deleted_us = ?4 WHERE session_id = ?1 "
+                 "AND id = ?3 AND deleted_us IS NULL",
+                 t, 2, v, 2);
     if (rc)
         return rc;
     return sqlite3_changes(cat->db) == 1 ? TB_OK : TB_ENOTFOUND;

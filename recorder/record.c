@@ -407,7 +407,10 @@ int rec_record_run(const rec_record_opts *o)
                 o->dir);
     emit(json_pack("{s:s, s:i}", "event", "ready", "segment", s.seg->index));
     check_disk(&s);
-    g_main_loop_run(s.loop);
+    /* A disk found full already has stopped everything; quitting a loop that is not
+     * running yet would not stop it. */
+    if (!s.stopping)
+        g_main_loop_run(s.loop);
 
     g_source_remove(sig_int);
     g_source_remove(sig_term);

@@ -45,8 +45,8 @@ int tb_rec_catalog_sessions_close_stale(tb_rec_catalog *cat);
 /* ---- attendance ---- */
 
 int tb_rec_catalog_attend_join(tb_rec_catalog *cat, const char *session_id,
-                               const char *participant_id, const char *identity,
-                               const char *name, const char *role);
+                               const char *participant_id, const char *identity, const char *name,
+                               const char *role);
 int tb_rec_catalog_attend_leave(tb_rec_catalog *cat, const char *session_id,
                                 const char *participant_id);
 
