@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Arrivals announced in batches (signaling/roster.c), against a real daemon with direct
+WebSocket clients:
+
+- A burst of joiners: everyone already in the room hears of each newcomer exactly once,
+  in fewer messages than newcomers when they came together; each newcomer hears of
+  exactly those who came after it (its join snapshot had the others) — nobody is missed,
+  nobody is announced twice, nobody hears of itself.
+- Order: what a newcomer does right after joining (a media update, a chat message) never
+  reaches the others before its arrival does.
+- A newcomer that leaves before its arrival was announced is announced, then gone.
+
+Usage: tests/integration/roster.py [-k SUBSTRING]
+"""
+import argparse
+import sys
+import os
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tbtest import SLOW, Conn, Daemon, log, mint  # noqa: E402
+
+CASES = []
+BURST = 12
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def join(d, room, name, role="speaker"):
+    c = Conn(d.ws_url)
+    r = c.request("join", room=room, name=name, token=mint(room, role, name=name))
+    assert r["type"] == "reply", r
+    c.pid = r["data"]["participant_id"]
+    c.snapshot = {p["id"] for p in r["data"]["participants"]}
+    return c
+
+
+def drain(c, quiet=0.5 * SLOW):
+    """Every message until the connection has been quiet for `quiet` seconds."""
+    out = list(c.events)
+    c.events.clear()
+    while True:
+        try:
+            out.append(c.recv(quiet))
+        except Exception:  # noqa: BLE001 - silence (socket.timeout) ends the drain
+            return out
+
+
+def arrivals(msgs):
+    """Participant ids announced, in order, and how many messages carried them."""
+    ids, n = [], 0
+    for m in msgs:
+        if m.get("type") == "participant_joined":
+            ids.append(m["participant"]["id"])
+            n += 1
+        elif m.get("type") == "participants_joined":
+            assert len(m["participants"]) >= 2, m
+            ids += [p["id"] for p in m["participants"]]
+            n += 1
+    return ids, n
+
+
+def burst_join(d, room, k):
+    """k clients send their join at once, then read their replies."""
+    conns = []
+    for i in range(k):
+        c = Conn(d.ws_url)
+        c.name = "Гость %d" % i
+        conns.append(c)
+    for c in conns:
+        c.send_json({"type": "join", "id": 1, "room": room, "name": c.name,
+                     "token": mint(room, "speaker", name=c.name)})
+    for c in conns:
+        r = c.wait_id(1)
+        assert r["type"] == "reply", r
+        c.pid = r["data"]["participant_id"]
+        c.snapshot = {p["id"] for p in r["data"]["participants"]}
+        c.next_id = 2
+    return conns
+
+
+@case
+def burst_announced_once_each(d):
+    room = "roster-burst"
+    first = join(d, room, "Председатель")
+    conns = burst_join(d, room, BURST)
+    everyone = [first] + conns
+    all_ids = {c.pid for c in everyone}
+    ids, n = arrivals(drain(first))
+    assert sorted(ids) == sorted(c.pid for c in conns), (ids, [c.pid for c in conns])
+    assert n <= len(conns), n
+    log("   %d arrivals reached the first participant in %d message(s)" % (len(ids), n))
+    for c in conns:
+        ids, _ = arrivals(drain(c, 0.2 * SLOW))
+        assert c.pid not in ids, "told of itself"
+        c.snapshot.add(c.pid)  # the snapshot lists the others
+        assert not set(ids) & c.snapshot, "announced twice: %s" % (set(ids) & c.snapshot)
+        assert len(ids) == len(set(ids)), ids
+        assert set(ids) | c.snapshot == all_ids, "missed: %s" % (all_ids - set(ids) - c.snapshot)
+    for c in everyone:
+        c.close()
+
+
+@case
+def newcomer_news_follows_its_arrival(d):
+    room = "roster-order"
+    first = join(d, room, "Наблюдатель")
+    for round_ in range(5):
+        conns = burst_join(d, room, 4)
+        last = conns[-1]
+        # At once, before the arrivals' announcement has had a chance to go out.
+        last.send_json({"type": "media", "id": 2, "audio": False, "video": False})
+        last.send_json({"type": "chat", "id": 3, "text": "здравствуйте %d" % round_})
+        msgs = drain(first)
+        seen = set()
+        for m in msgs:
+            t = m.get("type")
+            if t == "participant_joined":
+                seen.add(m["participant"]["id"])
+            elif t == "participants_joined":
+                seen |= {p["id"] for p in m["participants"]}
+            elif t == "participant_updated":
+                assert m.get("participant_id") in seen, "update before arrival: %s" % m
+            elif t == "chat":
+                assert m["message"]["participant_id"] in seen, "chat before arrival: %s" % m
+        assert {c.pid for c in conns} <= seen, (seen, [c.pid for c in conns])
+        assert any(m.get("type") == "chat" for m in msgs), [m.get("type") for m in msgs]
+        for c in conns:
+            c.close()
+        drain(first, 0.3 * SLOW)
+    first.close()
+
+
+@case
+def gone_before_announced(d):
+    room = "roster-gone"
+    first = join(d, room, "Наблюдатель")
+    conns = burst_join(d, room, 3)
+    conns[1].request("leave")
+    msgs = drain(first)
+    kinds = [(m.get("type"), m.get("participant_id")) for m in msgs]
+    ids, _ = arrivals(msgs)
+    assert conns[1].pid in ids, kinds
+    left_at = [i for i, m in enumerate(msgs)
+               if m.get("type") == "participant_left" and m.get("participant_id") == conns[1].pid]
+    assert left_at, kinds
+    for c in conns:
+        c.close()
+    first.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-k", help="run only cases whose name contains this")
+    args = ap.parse_args()
+    d = Daemon("roster", extra_args=["-o", "rooms.empty_timeout=0",
+                                     "-o", "rooms.max_participants=100"])
+    d.start()
+    failed = []
+    try:
+        for fn in CASES:
+            if args.k and args.k not in fn.__name__:
+                continue
+            t0 = time.monotonic()
+            try:
+                fn(d)
+                log("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
+            except Exception:  # noqa: BLE001 - report every case
+                failed.append(fn.__name__)
+                log("FAIL %s\n%s" % (fn.__name__, traceback.format_exc()))
+            if not d.alive():
+                log("daemon died:\n" + d.tail())
+                failed.append("(daemon died)")
+                break
+    finally:
+        d.stop()
+        report = d.sanitizer_report()
+        if report:
+            failed.append("(sanitizer report)")
+            log("sanitizer report:\n" + report)
+        d.cleanup()
+    log("roster: %d failed%s" % (len(failed), (": " + ", ".join(failed)) if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
