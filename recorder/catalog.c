@@ -5,10 +5,13 @@
 #include "common/tb_error.h"
 #include "common/tb_log.h"
 
+#include <fcntl.h>
 #include <glib.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct tb_rec_catalog {
     sqlite3 *db;
@@ -82,6 +85,15 @@ tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen)
     tb_rec_catalog *cat = g_new0(tb_rec_catalog, 1);
     g_autofree char *dir = g_path_get_dirname(path);
     g_mkdir_with_parents(dir, 0750);
+    /* The catalog holds names, attendance, chat and the audit log: readable by the
+     * server's user only. SQLite gives its -wal and -shm files the database's mode. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && (st.st_mode & 077) && fchmod(fd, 0600) == 0)
+            TB_LOG_WARN("catalog %s was readable by others: now 0600", path);
+        close(fd);
+    }
     if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
         snprintf(err, errlen, "catalog %s: %s", path, cat->db ? sqlite3_errmsg(cat->db) : "?");
         sqlite3_close(cat->db);

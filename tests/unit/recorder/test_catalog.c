@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 static int count(tb_rec_catalog *cat, const char *sql)
 {
@@ -58,9 +59,33 @@ static void test_catalog(void)
     g_assert_null(tb_rec_catalog_open("/proc/nope/telebridge.db", err, sizeof err));
 }
 
+/* Names, attendance and chat are personal data: the file is the server user's only, even
+ * under a permissive umask, and an older catalog made readable by others is tightened. */
+static void test_catalog_mode(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("tbcat-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "telebridge.db", NULL);
+    char err[256] = "";
+    mode_t old = umask(0);
+    tb_rec_catalog *cat = tb_rec_catalog_open(path, err, sizeof err);
+    umask(old);
+    g_assert_nonnull(cat);
+    GStatBuf st;
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+    tb_rec_catalog_close(cat);
+    g_assert_cmpint(g_chmod(path, 0644), ==, 0);
+    cat = tb_rec_catalog_open(path, err, sizeof err);
+    g_assert_nonnull(cat);
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+    tb_rec_catalog_close(cat);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/catalog/all", test_catalog);
+    g_test_add_func("/catalog/mode", test_catalog_mode);
     return g_test_run();
 }
