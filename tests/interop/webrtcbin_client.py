@@ -55,8 +55,17 @@ BUNDLE_POLICIES = {
 }
 
 
+_say_lock = threading.Lock()
+
+
 def say(*parts):
-    print(*parts, flush=True)
+    """One whole line per call: print() writes its arguments and the newline separately,
+    and lines from GStreamer's threads interleaved ("publishedice ...") and hid the
+    "published" line the tests wait for."""
+    line = " ".join(str(p) for p in parts) + "\n"
+    with _say_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def debug(args, *parts):
@@ -328,9 +337,9 @@ class Client:
             self.on_offer(msg)
         elif t == "candidate":
             self.on_remote_candidate(msg)
-        elif t == "participant_joined":
-            p = msg.get("participant") or {}
-            self.names[p.get("id")] = p.get("name")
+        elif t in ("participant_joined", "participants_joined"):
+            for p in msg.get("participants") or [msg.get("participant") or {}]:
+                self.names[p.get("id")] = p.get("name")
         elif t == "participant_left":
             self.names.pop(msg.get("participant_id"), None)
         elif t == "connection_state":
