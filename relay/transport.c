@@ -228,7 +228,7 @@ void tb_relay__transport_start(tb_relay_pc *pc)
     pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     /* We offer on subscribe connections, so we control ICE there (RFC 8445 §6.1.1). */
     g_object_set(pc->agent, "controlling-mode", pc->role == TB_RELAY_PC_SUBSCRIBE, "ice-tcp", FALSE,
-                 "upnp", FALSE, NULL);
+                 "upnp", FALSE, "stun-pacing-timer", 5u, NULL);
     for (int i = 0; i < cfg->n_ice_addresses; i++) {
         NiceAddress a;
         nice_address_init(&a);

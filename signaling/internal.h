@@ -46,8 +46,11 @@ struct tb_sig_conn {
     char peer[64]; /* address for logs */
 };
 
-/* Queues a message (transfer full of `msg`) and asks lws for a writeable callback. */
+/* Queues a message (transfer full of `msg`) and asks lws for a writeable callback. A
+ * participant hears of the room's latest arrivals first (tb_sig_roster_catch_up). */
 void tb_sig_conn_send(tb_sig_conn *c, json_t *msg);
+/* Queues an already serialised message (transfer full, g_malloc'd), as it is. */
+void tb_sig_conn_send_text(tb_sig_conn *c, char *text);
 /* Queues a close with `status` after what is already queued. */
 void tb_sig_conn_close(tb_sig_conn *c, int status);
 
@@ -200,6 +203,7 @@ struct tb_sig_participant {
     int consent;                    /* recording consent: -1 not given yet, 0 refused, 1 given */
     double chat_tokens;             /* chat rate limit (token bucket) */
     int64_t chat_last_us;
+    int64_t roster_seq; /* the last arrival it was told of (roster.c); 0 = not entered */
 };
 
 struct tb_sig_room {
@@ -230,6 +234,9 @@ struct tb_sig_room {
     bool consent_requested;             /* a moderator asked everyone for recording consent */
     guint linger_timer;                 /* the room is empty and closes when this fires */
     struct tb_sig_recording *recording; /* owned (recording.c); NULL until first recorded */
+    GPtrArray *pending_joins;           /* arrivals not yet announced to all (roster.c) */
+    int64_t join_seq;                   /* sequence number of the last arrival */
+    guint roster_idle;                  /* announces pending_joins when the loop is idle */
 };
 
 tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create);
@@ -239,6 +246,14 @@ tb_sig_participant *tb_sig_room_add(tb_sig_room *room, tb_sig_conn *conn, const 
                                     tb_sig_grant *g, bool admitted);
 /* Records p in the register and tells the others that it joined. */
 void tb_sig_room_enter(tb_sig_participant *p);
+
+/* ---- roster.c: arrivals announced in batches ---- */
+
+/* Queues p's arrival for the others; p has just been sent its snapshot. */
+void tb_sig_roster_joined(tb_sig_participant *p);
+/* Sends p the arrivals it has not heard of yet (before anything else is sent to it). */
+void tb_sig_roster_catch_up(tb_sig_participant *p);
+void tb_sig_roster_room_closing(tb_sig_room *room);
 /* Removes and frees p (closing its connections); an empty room lingers, then closes. */
 void tb_sig_room_remove(tb_sig_participant *p);
 /* Sends `event` (transfer full; may be NULL) to p, closes its connection with `status`

@@ -94,6 +94,7 @@ static void room_free(tb_sig_room *room)
         g_source_remove(room->floor_timer);
     tb_sig_floor_room_closing(room);
     tb_sig_recording_room_closing(room);
+    tb_sig_roster_room_closing(room);
     tb_rec_catalog_session_end(room->srv->catalog, room->session_id);
     tb_relay_room_destroy(room->relay_room);
     g_ptr_array_unref(room->participants);
@@ -156,20 +157,25 @@ void tb_sig_room_enter(tb_sig_participant *p)
     tb_sig_room *room = p->room;
     tb_rec_catalog_attend_join(room->srv->catalog, room->session_id, p->id, p->identity, p->name,
                                tb_sig_role_name(p->role));
-    json_t *ev = json_pack("{s:s, s:o}", "type", "participant_joined", "participant",
-                           tb_sig_participant_json(p));
-    tb_sig_room_broadcast(room, p, ev);
+    tb_sig_roster_joined(p);
     tb_sig_recording_participant_joined(p);
 }
 
 void tb_sig_room_broadcast(tb_sig_room *room, tb_sig_participant *except, json_t *msg)
 {
+    /* Serialised once for everyone. */
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (!text)
+        return;
     for (guint i = 0; i < room->participants->len; i++) {
         tb_sig_participant *p = g_ptr_array_index(room->participants, i);
-        if (p != except && p->conn)
-            tb_sig_conn_send(p->conn, json_deep_copy(msg));
+        if (p != except && p->conn) {
+            tb_sig_roster_catch_up(p);
+            tb_sig_conn_send_text(p->conn, g_strdup(text));
+        }
     }
-    json_decref(msg);
+    free(text);
 }
 
 void tb_sig_room_broadcast_moderators(tb_sig_room *room, json_t *msg)

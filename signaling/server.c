@@ -47,19 +47,28 @@ void tb_sig_conn_send(tb_sig_conn *c, json_t *msg)
 {
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
-    if (!text || !c->wsi || c->closing) {
-        free(text);
+    if (!text)
+        return;
+    if (c->participant)
+        tb_sig_roster_catch_up(c->participant);
+    tb_sig_conn_send_text(c, g_strdup(text));
+    free(text);
+}
+
+void tb_sig_conn_send_text(tb_sig_conn *c, char *text)
+{
+    if (!c->wsi || c->closing) {
+        g_free(text);
         return;
     }
     /* A client that stops reading must not grow our memory without bound. */
     if (g_queue_get_length(&c->out) > 1024) {
-        free(text);
+        g_free(text);
         TB_LOG_WARN("%s: send queue full, closing", c->peer);
         tb_sig_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
         return;
     }
-    g_queue_push_tail(&c->out, g_strdup(text));
-    free(text);
+    g_queue_push_tail(&c->out, text);
     lws_callback_on_writable(c->wsi);
 }
 
@@ -222,10 +231,10 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
         g_free(srv);
         return NULL;
     }
-    srv->mime_opts[0] = (struct lws_protocol_vhost_options){&srv->mime_opts[1], NULL, ".mjs",
-                                                            "text/javascript"};
-    srv->mime_opts[1] = (struct lws_protocol_vhost_options){&srv->mime_opts[2], NULL, ".webmanifest",
-                                                            "application/manifest+json"};
+    srv->mime_opts[0] =
+        (struct lws_protocol_vhost_options){&srv->mime_opts[1], NULL, ".mjs", "text/javascript"};
+    srv->mime_opts[1] = (struct lws_protocol_vhost_options){
+        &srv->mime_opts[2], NULL, ".webmanifest", "application/manifest+json"};
     srv->mime_opts[2] = (struct lws_protocol_vhost_options){NULL, NULL, ".webm", "video/webm"};
     g_autofree char *db = g_build_filename(cfg->server.var_dir, "telebridge.db", NULL);
     srv->catalog = tb_rec_catalog_open(db, err, errlen);
@@ -288,12 +297,15 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     srv->lws = lws_create_context(&info);
     if (!srv->lws) {
         if (srv->tls_cert)
-            snprintf(err, errlen, "cannot listen on %s:%d with TLS (port in use? certificate %s "
-                     "or key %s unreadable or not matching?)", cfg->server.listen,
-                     cfg->server.port, srv->tls_cert, srv->tls_key);
+            snprintf(err, errlen,
+                     "cannot listen on %s:%d with TLS (port in use? certificate %s "
+                     "or key %s unreadable or not matching?)",
+                     cfg->server.listen, cfg->server.port, srv->tls_cert, srv->tls_key);
         else
-            snprintf(err, errlen, "cannot listen on %s:%d (in use? libwebsockets-evlib-glib "
-                     "missing?)", cfg->server.listen, cfg->server.port);
+            snprintf(err, errlen,
+                     "cannot listen on %s:%d (in use? libwebsockets-evlib-glib "
+                     "missing?)",
+                     cfg->server.listen, cfg->server.port);
         tb_sig_server_destroy(srv);
         return NULL;
     }
@@ -303,9 +315,15 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     return srv;
 }
 
-int tb_sig_server_port(const tb_sig_server *srv) { return srv->port; }
+int tb_sig_server_port(const tb_sig_server *srv)
+{
+    return srv->port;
+}
 
-bool tb_sig_server_tls(const tb_sig_server *srv) { return srv->tls_cert != NULL; }
+bool tb_sig_server_tls(const tb_sig_server *srv)
+{
+    return srv->tls_cert != NULL;
+}
 
 void tb_sig_server_destroy(tb_sig_server *srv)
 {

@@ -54,7 +54,7 @@ if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
     echo "run-system: WARNING: tests/e2e/node_modules missing: run scripts/install-deps.sh --test"
 fi
 
-ALL="bad_input access tls bad_input_media nack room reconnect interop bench_smoke moderation hearing waiting screen site tls_browser recording_control recording recording_crash recording_align recording_archive"
+ALL="bad_input access tls bad_input_media nack room reconnect interop bench_smoke moderation hearing waiting screen site tls_browser recording_control roster recording recording_crash recording_align recording_archive"
 [ $# -eq 0 ] && set -- $ALL
 
 passed=0
@@ -70,6 +70,7 @@ for t in "$@"; do
         moderation | hearing | waiting | screen | site | tls_browser) file="$here/tests/e2e/${t%_browser}.test.js" ;;
         recording | recording_crash | recording_align | recording_archive) file="$here/tests/e2e/$t.test.js" ;;
         recording_control) file="$here/tests/integration/recording.py" ;;
+        roster) file="$here/tests/integration/roster.py" ;;
         *) file="$t" ;;
     esac
     name=$(basename "$file")

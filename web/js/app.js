@@ -574,11 +574,18 @@ function onServerEvent(msg) {
     case 'replaced':
       app.final = msg.type === 'removed' && msg.ban ? 'left.banned' : `left.${msg.type}`;
       return;
-    case 'participant_joined': {
-      const p = msg.participant;
-      if (!p) return;
-      addParticipant(p);
-      if (app.participants.size <= 12 && !app.hall) toast(t('room.someoneJoined', { name: p.name }), { timeout: 3500 });
+    case 'participant_joined':
+    case 'participants_joined': {
+      // The server batches arrivals that come together (docs/protocol.md).
+      const list = (msg.participants || [msg.participant]).filter(Boolean);
+      if (!list.length) return;
+      list.forEach(addParticipant);
+      if (app.participants.size <= 12 && !app.hall) {
+        const text = list.length === 1
+          ? t('room.someoneJoined', { name: list[0].name })
+          : t('room.severalJoined', { names: list.map((p) => p.name).join(', ') });
+        toast(text, { timeout: 3500 });
+      }
       break;
     }
     case 'participant_left': {
