@@ -106,6 +106,10 @@ typedef struct tb_relay__worker {
     GMainContext *ctx;         /* [const] owned */
     GMainLoop *loop;           /* [const] owned */
     int n_rooms;               /* [main] */
+    /* [worker] connections whose RTCP reports the worker's one 1 s timer sends (weak:
+     * a connection removes itself when it stops). One timer per worker rather than one
+     * per connection: GLib walks every source of a context on every wake-up. */
+    GPtrArray *rtcp_pcs;
 } tb_relay__worker;
 
 struct tb_relay {
@@ -243,7 +247,6 @@ struct tb_relay_pc {
     struct tb_relay_srtp_out *srtp_out; /* owned: outbound RTP protection (srtp_out.h) */
     GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
     guint dtls_timer;
-    guint rtcp_timer;
     tb_relay_pc_state wstate;
     GPtrArray *wtracks;          /* publish: tracks (refs) */
     int ext_mid;                 /* publish: extmap id of sdes:mid */

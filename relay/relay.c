@@ -12,11 +12,24 @@
 #include <stdio.h>
 #include <string.h>
 
+static gboolean rtcp_tick(gpointer data)
+{
+    tb_relay__worker *w = data;
+    for (guint i = 0; i < w->rtcp_pcs->len; i++)
+        tb_relay__forward_rtcp_tick(g_ptr_array_index(w->rtcp_pcs, i));
+    return G_SOURCE_CONTINUE;
+}
+
 static gpointer worker_main(gpointer data)
 {
     tb_relay__worker *w = data;
     g_main_context_push_thread_default(w->ctx);
+    GSource *tick = g_timeout_source_new(1000);
+    g_source_set_callback(tick, rtcp_tick, w, NULL);
+    g_source_attach(tick, w->ctx);
     g_main_loop_run(w->loop);
+    g_source_destroy(tick);
+    g_source_unref(tick);
     /* Let sources finalised during shutdown (agents' sockets) run their destroy. */
     while (g_main_context_iteration(w->ctx, FALSE))
         ;
@@ -68,6 +81,7 @@ tb_relay *tb_relay_create(const tb_config_relay *cfg, char *err, size_t errlen)
         tb_relay__worker *w = &r->workers[i];
         w->index = i;
         w->ctx = g_main_context_new();
+        w->rtcp_pcs = g_ptr_array_new();
         w->loop = g_main_loop_new(w->ctx, FALSE);
         char name[32];
         snprintf(name, sizeof name, "tb-media-%d", i);
@@ -97,6 +111,7 @@ void tb_relay_destroy(tb_relay *r)
         g_thread_join(w->thread);
         g_main_loop_unref(w->loop);
         g_main_context_unref(w->ctx);
+        g_ptr_array_unref(w->rtcp_pcs);
     }
     /* Events the workers posted back during teardown hold references: run them now. */
     while (g_main_context_iteration(r->main_ctx, FALSE))

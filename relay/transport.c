@@ -250,11 +250,7 @@ void tb_relay__transport_start(tb_relay_pc *pc)
         TB_LOG_ERR("[%s] ICE gathering failed to start (no usable address?)", pc->tag);
         tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
     }
-    pc->rtcp_timer = 0;
-    GSource *s = g_timeout_source_new(1000);
-    g_source_set_callback(s, tb_relay__forward_rtcp_tick, pc, NULL);
-    pc->rtcp_timer = g_source_attach(s, ctx);
-    g_source_unref(s);
+    g_ptr_array_add(pc->room->worker->rtcp_pcs, pc);
 }
 
 void tb_relay__transport_set_remote(tb_relay_pc *pc, const char *ufrag, const char *pwd,
@@ -311,13 +307,11 @@ void tb_relay__transport_add_candidate(tb_relay_pc *pc, const char *candidate)
 void tb_relay__transport_stop(tb_relay_pc *pc)
 {
     GMainContext *ctx = pc->room->worker->ctx;
-    guint ids[2] = {pc->dtls_timer, pc->rtcp_timer};
-    for (int i = 0; i < 2; i++) {
-        GSource *s = ids[i] ? g_main_context_find_source_by_id(ctx, ids[i]) : NULL;
-        if (s)
-            g_source_destroy(s);
-    }
-    pc->dtls_timer = pc->rtcp_timer = 0;
+    GSource *s = pc->dtls_timer ? g_main_context_find_source_by_id(ctx, pc->dtls_timer) : NULL;
+    if (s)
+        g_source_destroy(s);
+    pc->dtls_timer = 0;
+    g_ptr_array_remove_fast(pc->room->worker->rtcp_pcs, pc);
     if (pc->dtls) {
         tb_relay_dtls_close(pc->dtls);
         tb_relay_dtls_destroy(pc->dtls);
