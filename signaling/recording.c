@@ -15,10 +15,11 @@
  * thread: they are queued and flushed when the pipe is writable, and a recorder that
  * stops reading is killed.
  *
- * When a recorded session ends (the room closes) the composition is queued: one
- * `telebridge-recorder compose` at a time, at a lower CPU priority than the calls. */
+ * When a recorded session ends (the room closes) its composition is queued
+ * (compositions.c). */
 #define TB_LOG_CAT "sig/recording"
 #include "signaling/recording.h"
+#include "signaling/recording_internal.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
 #include "recorder/tb_rec_recordings.h"
@@ -34,26 +35,8 @@
 #define MAX_RESTARTS      3
 #define RESTART_WINDOW_US (60 * G_USEC_PER_SEC)
 #define MAX_PENDING_BYTES (1024 * 1024)
-#define COMPOSE_NICE      10
 
 typedef enum { REC_OFF = 0, REC_STARTING, REC_ON } rec_state;
-
-/* One run of a recorder process. Outlives the room when the room closes while the
- * recorder is still closing its files. */
-typedef struct rec_proc {
-    tb_sig_recorder *owner;
-    tb_sig_recording *rec; /* NULL once detached from its recording */
-    GSubprocess *proc;     /* owned */
-    GDataInputStream *out; /* its stdout, owned */
-    int in_fd;             /* its stdin, non-blocking; -1 once closed */
-    GString *pending;      /* bytes waiting for the pipe */
-    guint in_watch;
-    GCancellable *cancel;
-    char session_id[32];
-    char *dir;
-    bool ready, stopping, exited;
-    char *error_code; /* set by an "error" event */
-} rec_proc;
 
 struct tb_sig_recording {
     tb_sig_room *room;
@@ -67,19 +50,8 @@ struct tb_sig_recording {
     int64_t restart_window_us;
 };
 
-struct tb_sig_recorder {
-    tb_sig_server *srv;
-    GList *procs;           /* rec_proc* alive (record) */
-    GQueue compose_queue;   /* char* session ids */
-    GSubprocess *composing; /* the running composition, owned */
-    char *composing_id;
-    GCancellable *cancel;
-};
-
 static void proc_spawn_failed(tb_sig_recording *rec, const char *why);
 static bool proc_start(tb_sig_recording *rec, char *err, size_t errlen);
-static void compose_queue_add(tb_sig_recorder *r, const char *session_id);
-static void compose_next(tb_sig_recorder *r);
 
 /* ---- paths ---- */
 
@@ -362,7 +334,7 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer data)
         if (rec && rec->proc == pr)
             rec->proc = NULL;
         proc_free(pr);
-        compose_next(r); /* its session may be waiting for the files */
+        tb_sig__compose_next(r); /* its session may be waiting for the files */
         return;
     }
     /* It died while the room was being recorded. */
@@ -664,158 +636,7 @@ void tb_sig_recording_room_closing(tb_sig_room *room)
     /* The session ends: its composition is made once the recorder has closed the files
      * (the compose queue waits for that). */
     if (recorded && room->srv->cfg->recording.compose_after)
-        compose_queue_add(room->srv->recorder, room->session_id);
-}
-
-/* ---- compositions ---- */
-
-static bool recorder_busy(tb_sig_recorder *r, const char *session_id)
-{
-    for (GList *l = r->procs; l; l = l->next)
-        if (!strcmp(((rec_proc *)l->data)->session_id, session_id))
-            return true;
-    return false;
-}
-
-static void on_compose_exit(GObject *src, GAsyncResult *res, gpointer data)
-{
-    tb_sig_recorder *r = data;
-    GError *gerr = NULL;
-    if (!g_subprocess_wait_finish(G_SUBPROCESS(src), res, &gerr)) {
-        g_clear_error(&gerr);
-        return;
-    }
-    bool ok = g_subprocess_get_successful(r->composing);
-    TB_LOG_INFO("[%s] composition %s", r->composing_id, ok ? "done" : "failed");
-    g_clear_object(&r->composing);
-    g_clear_pointer(&r->composing_id, g_free);
-    compose_next(r);
-}
-
-static void child_nice(gpointer data)
-{
-    (void)setpriority(PRIO_PROCESS, 0, COMPOSE_NICE);
-}
-
-static void compose_next(tb_sig_recorder *r)
-{
-    if (r->composing || g_queue_is_empty(&r->compose_queue))
-        return;
-    /* A session whose recorder is still closing its files waits for it. */
-    for (GList *l = r->compose_queue.head; l; l = l->next) {
-        const char *id = l->data;
-        if (recorder_busy(r, id))
-            continue;
-        char *session = l->data;
-        g_queue_delete_link(&r->compose_queue, l);
-        const tb_config *cfg = r->srv->cfg;
-        const tb_config_recording *rc = &cfg->recording;
-        g_autofree char *bin = tb_sig_recorder_path(cfg);
-        g_autofree char *root = tb_sig_recordings_dir(cfg);
-        g_autofree char *dir = g_build_filename(root, session, NULL);
-        g_autofree char *var = g_strdup_printf("server.var_dir=%s", cfg->server.var_dir);
-        g_autofree char *size = g_strdup_printf("%dx%d", rc->width, rc->height);
-        g_autofree char *fps = g_strdup_printf("%d", rc->framerate);
-        g_autofree char *kbps = g_strdup_printf("%d", rc->video_kbps);
-        GPtrArray *argv = g_ptr_array_new();
-        g_ptr_array_add(argv, bin);
-        g_ptr_array_add(argv, "compose");
-        if (cfg->path) {
-            g_ptr_array_add(argv, "--config");
-            g_ptr_array_add(argv, cfg->path);
-        }
-        const char *rest[] = {"-o",           var,        "--dir",           dir,
-                              "--layout",     rc->layout, "--size",          size,
-                              "--fps",        fps,        "--video-encoder", rc->video_encoder,
-                              "--video-kbps", kbps,       "--audio-encoder", rc->audio_encoder,
-                              session,        NULL};
-        for (int i = 0; rest[i]; i++)
-            g_ptr_array_add(argv, (gpointer)rest[i]);
-        g_ptr_array_add(argv, NULL);
-        GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-        g_subprocess_launcher_set_child_setup(l, child_nice, NULL, NULL);
-        GError *gerr = NULL;
-        r->composing = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &gerr);
-        g_object_unref(l);
-        g_ptr_array_unref(argv);
-        if (!r->composing) {
-            TB_LOG_ERR("[%s] cannot start the composition: %s", session, gerr->message);
-            g_error_free(gerr);
-            g_free(session);
-            continue;
-        }
-        TB_LOG_INFO("[%s] composing (pid %s)", session, g_subprocess_get_identifier(r->composing));
-        r->composing_id = session;
-        g_subprocess_wait_async(r->composing, r->cancel, on_compose_exit, r);
-        return;
-    }
-}
-
-static void compose_queue_add(tb_sig_recorder *r, const char *session_id)
-{
-    for (GList *l = r->compose_queue.head; l; l = l->next)
-        if (!strcmp(l->data, session_id))
-            return;
-    if (r->composing_id && !strcmp(r->composing_id, session_id))
-        return;
-    g_queue_push_tail(&r->compose_queue, g_strdup(session_id));
-    compose_next(r);
-}
-
-void tb_sig_recording_compose(tb_sig_server *srv, const char *session_id)
-{
-    if (srv->recorder)
-        compose_queue_add(srv->recorder, session_id);
-}
-
-bool tb_sig_recording_busy(tb_sig_server *srv, const char *session_id)
-{
-    tb_sig_recorder *r = srv->recorder;
-    if (!r)
-        return false;
-    if (recorder_busy(r, session_id) || (r->composing_id && !strcmp(r->composing_id, session_id)))
-        return true;
-    for (GList *l = r->compose_queue.head; l; l = l->next)
-        if (!strcmp(l->data, session_id))
-            return true;
-    return false;
-}
-
-int tb_sig_recording_delete_files(tb_rec_catalog *cat, const char *root, const char *session_id)
-{
-    if (!tb_rec_session_id_valid(session_id))
-        return TB_EINVAL;
-    g_autofree char *dir = g_build_filename(root, session_id, NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    if (d) {
-        const char *name;
-        /* Only what a session folder holds: plain files, no subfolders, no symlinks. */
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *path = g_build_filename(dir, name, NULL);
-            if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) &&
-                g_file_test(path, G_FILE_TEST_IS_REGULAR) && unlink(path))
-                TB_LOG_WARN("delete %s: %s", path, g_strerror(errno));
-        }
-        g_dir_close(d);
-        if (rmdir(dir))
-            TB_LOG_WARN("delete %s: %s", dir, g_strerror(errno));
-    }
-    int rc = tb_rec_recording_delete(cat, session_id);
-    TB_LOG_INFO("[%s] recording deleted", session_id);
-    return rc;
-}
-
-int tb_sig_recording_delete(tb_sig_server *srv, const char *session_id)
-{
-    g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
-    return tb_sig_recording_delete_files(srv->catalog, root, session_id);
-}
-
-/* Re-checks the queue when a recorder exits (its session may be waiting). */
-static gboolean compose_poll(gpointer data)
-{
-    compose_next(data);
-    return G_SOURCE_CONTINUE;
+        tb_sig__compose_queue_add(room->srv->recorder, room->session_id);
 }
 
 /* ---- server ---- */
@@ -848,8 +669,8 @@ void tb_sig_recording_server_init(tb_sig_server *srv)
             g_queue_push_tail(&r->compose_queue, g_strdup(g_ptr_array_index(todo, i)));
         g_ptr_array_unref(todo);
     }
-    g_timeout_add_seconds(2, compose_poll, r);
-    compose_next(r);
+    g_timeout_add_seconds(2, tb_sig__compose_poll, r);
+    tb_sig__compose_next(r);
 }
 
 void tb_sig_recording_server_shutdown(tb_sig_server *srv)

@@ -18,11 +18,10 @@ import json
 import os
 import sys
 import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tbtest import SLOW, Conn, Daemon, log, mint  # noqa: E402
+from tbtest import SLOW, Conn, Daemon, log, mint, run_cases  # noqa: E402
 
 CASES = []
 
@@ -169,32 +168,7 @@ def main():
                                         "-o", "room:rec-consult.waiting_room=false",
                                         "-o", "rooms.empty_timeout=0"])
     ctx.daemon = d
-    d.start()
-    failed = []
-    try:
-        for fn in CASES:
-            if args.k and args.k not in fn.__name__:
-                continue
-            t0 = time.monotonic()
-            try:
-                fn(ctx)
-                log("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
-            except Exception:  # noqa: BLE001 - report every case
-                failed.append(fn.__name__)
-                log("FAIL %s\n%s" % (fn.__name__, traceback.format_exc()))
-            if not d.alive():
-                log("daemon died:\n" + d.tail())
-                failed.append("(daemon died)")
-                break
-    finally:
-        d.stop()
-        report = d.sanitizer_report()
-        if report:
-            failed.append("(sanitizer report)")
-            log("sanitizer report:\n" + report)
-        d.cleanup()
-    log("recording: %d failed%s" % (len(failed), (": " + ", ".join(failed)) if failed else ""))
-    return 1 if failed else 0
+    return run_cases('recording', CASES, d, ctx, args.k)
 
 
 if __name__ == "__main__":

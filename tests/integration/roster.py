@@ -15,11 +15,9 @@ Usage: tests/integration/roster.py [-k SUBSTRING]
 import argparse
 import sys
 import os
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tbtest import SLOW, Conn, Daemon, log, mint  # noqa: E402
+from tbtest import SLOW, Conn, Daemon, log, mint, run_cases  # noqa: E402
 
 CASES = []
 BURST = 12
@@ -159,32 +157,7 @@ def main():
     args = ap.parse_args()
     d = Daemon("roster", extra_args=["-o", "rooms.empty_timeout=0",
                                      "-o", "rooms.max_participants=100"])
-    d.start()
-    failed = []
-    try:
-        for fn in CASES:
-            if args.k and args.k not in fn.__name__:
-                continue
-            t0 = time.monotonic()
-            try:
-                fn(d)
-                log("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
-            except Exception:  # noqa: BLE001 - report every case
-                failed.append(fn.__name__)
-                log("FAIL %s\n%s" % (fn.__name__, traceback.format_exc()))
-            if not d.alive():
-                log("daemon died:\n" + d.tail())
-                failed.append("(daemon died)")
-                break
-    finally:
-        d.stop()
-        report = d.sanitizer_report()
-        if report:
-            failed.append("(sanitizer report)")
-            log("sanitizer report:\n" + report)
-        d.cleanup()
-    log("roster: %d failed%s" % (len(failed), (": " + ", ".join(failed)) if failed else ""))
-    return 1 if failed else 0
+    return run_cases('roster', CASES, d, d, args.k)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import traceback
 
 import websocket  # python3-websocket
 from websocket import ABNF
@@ -343,3 +344,34 @@ def make_answer(offer):
         out += ["a=" + direction, "a=rtcp-mux"]
         out += [l for l in lines if l.startswith(("a=rtpmap:", "a=fmtp:", "a=rtcp-fb:", "a=extmap:"))]
     return "\r\n".join(out) + "\r\n"
+
+
+def run_cases(label, cases, daemon, arg, only=None):
+    """Starts `daemon`, runs each case as case(arg) (those whose name contains `only`),
+    reports every failure, a dead daemon and sanitizer findings; returns the exit code."""
+    daemon.start()
+    failed = []
+    try:
+        for fn in cases:
+            if only and only not in fn.__name__:
+                continue
+            t0 = time.monotonic()
+            try:
+                fn(arg)
+                log("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
+            except Exception:  # noqa: BLE001 - report every case
+                failed.append(fn.__name__)
+                log("FAIL %s\n%s" % (fn.__name__, traceback.format_exc()))
+            if not daemon.alive():
+                log("daemon died:\n" + daemon.tail())
+                failed.append("(daemon died)")
+                break
+    finally:
+        daemon.stop()
+        report = daemon.sanitizer_report()
+        if report:
+            failed.append("(sanitizer report)")
+            log("sanitizer report:\n" + report)
+        daemon.cleanup()
+    log("%s: %d failed%s" % (label, len(failed), (": " + ", ".join(failed)) if failed else ""))
+    return 1 if failed else 0

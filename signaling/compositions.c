@@ -1,0 +1,166 @@
+/* compositions.c — the daemon's composition queue and the deletion of recordings.
+ *
+ * When a recorded session ends its composition is queued: one `telebridge-recorder
+ * compose` at a time, at a lower CPU priority than the calls, and never while the
+ * session's recorder is still closing its files. Staff and the CLI queue compositions
+ * by hand and delete recordings (files and catalog rows) here too. */
+#define TB_LOG_CAT "sig/recording"
+#include "signaling/recording_internal.h"
+#include "common/tb_error.h"
+#include "recorder/tb_rec.h"
+#include "recorder/tb_rec_recordings.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define COMPOSE_NICE 10
+
+static bool recorder_busy(tb_sig_recorder *r, const char *session_id)
+{
+    for (GList *l = r->procs; l; l = l->next)
+        if (!strcmp(((rec_proc *)l->data)->session_id, session_id))
+            return true;
+    return false;
+}
+
+static void on_compose_exit(GObject *src, GAsyncResult *res, gpointer data)
+{
+    tb_sig_recorder *r = data;
+    GError *gerr = NULL;
+    if (!g_subprocess_wait_finish(G_SUBPROCESS(src), res, &gerr)) {
+        g_clear_error(&gerr);
+        return;
+    }
+    bool ok = g_subprocess_get_successful(r->composing);
+    TB_LOG_INFO("[%s] composition %s", r->composing_id, ok ? "done" : "failed");
+    g_clear_object(&r->composing);
+    g_clear_pointer(&r->composing_id, g_free);
+    tb_sig__compose_next(r);
+}
+
+static void child_nice(gpointer data)
+{
+    (void)setpriority(PRIO_PROCESS, 0, COMPOSE_NICE);
+}
+
+void tb_sig__compose_next(tb_sig_recorder *r)
+{
+    if (r->composing || g_queue_is_empty(&r->compose_queue))
+        return;
+    /* A session whose recorder is still closing its files waits for it. */
+    for (GList *l = r->compose_queue.head; l; l = l->next) {
+        const char *id = l->data;
+        if (recorder_busy(r, id))
+            continue;
+        char *session = l->data;
+        g_queue_delete_link(&r->compose_queue, l);
+        const tb_config *cfg = r->srv->cfg;
+        const tb_config_recording *rc = &cfg->recording;
+        g_autofree char *bin = tb_sig_recorder_path(cfg);
+        g_autofree char *root = tb_sig_recordings_dir(cfg);
+        g_autofree char *dir = g_build_filename(root, session, NULL);
+        g_autofree char *var = g_strdup_printf("server.var_dir=%s", cfg->server.var_dir);
+        g_autofree char *size = g_strdup_printf("%dx%d", rc->width, rc->height);
+        g_autofree char *fps = g_strdup_printf("%d", rc->framerate);
+        g_autofree char *kbps = g_strdup_printf("%d", rc->video_kbps);
+        GPtrArray *argv = g_ptr_array_new();
+        g_ptr_array_add(argv, bin);
+        g_ptr_array_add(argv, "compose");
+        if (cfg->path) {
+            g_ptr_array_add(argv, "--config");
+            g_ptr_array_add(argv, cfg->path);
+        }
+        const char *rest[] = {"-o",           var,        "--dir",           dir,
+                              "--layout",     rc->layout, "--size",          size,
+                              "--fps",        fps,        "--video-encoder", rc->video_encoder,
+                              "--video-kbps", kbps,       "--audio-encoder", rc->audio_encoder,
+                              session,        NULL};
+        for (int i = 0; rest[i]; i++)
+            g_ptr_array_add(argv, (gpointer)rest[i]);
+        g_ptr_array_add(argv, NULL);
+        GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+        g_subprocess_launcher_set_child_setup(l, child_nice, NULL, NULL);
+        GError *gerr = NULL;
+        r->composing = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &gerr);
+        g_object_unref(l);
+        g_ptr_array_unref(argv);
+        if (!r->composing) {
+            TB_LOG_ERR("[%s] cannot start the composition: %s", session, gerr->message);
+            g_error_free(gerr);
+            g_free(session);
+            continue;
+        }
+        TB_LOG_INFO("[%s] composing (pid %s)", session, g_subprocess_get_identifier(r->composing));
+        r->composing_id = session;
+        g_subprocess_wait_async(r->composing, r->cancel, on_compose_exit, r);
+        return;
+    }
+}
+
+void tb_sig__compose_queue_add(tb_sig_recorder *r, const char *session_id)
+{
+    for (GList *l = r->compose_queue.head; l; l = l->next)
+        if (!strcmp(l->data, session_id))
+            return;
+    if (r->composing_id && !strcmp(r->composing_id, session_id))
+        return;
+    g_queue_push_tail(&r->compose_queue, g_strdup(session_id));
+    tb_sig__compose_next(r);
+}
+
+void tb_sig_recording_compose(tb_sig_server *srv, const char *session_id)
+{
+    if (srv->recorder)
+        tb_sig__compose_queue_add(srv->recorder, session_id);
+}
+
+bool tb_sig_recording_busy(tb_sig_server *srv, const char *session_id)
+{
+    tb_sig_recorder *r = srv->recorder;
+    if (!r)
+        return false;
+    if (recorder_busy(r, session_id) || (r->composing_id && !strcmp(r->composing_id, session_id)))
+        return true;
+    for (GList *l = r->compose_queue.head; l; l = l->next)
+        if (!strcmp(l->data, session_id))
+            return true;
+    return false;
+}
+
+int tb_sig_recording_delete_files(tb_rec_catalog *cat, const char *root, const char *session_id)
+{
+    if (!tb_rec_session_id_valid(session_id))
+        return TB_EINVAL;
+    g_autofree char *dir = g_build_filename(root, session_id, NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d) {
+        const char *name;
+        /* Only what a session folder holds: plain files, no subfolders, no symlinks. */
+        while ((name = g_dir_read_name(d))) {
+            g_autofree char *path = g_build_filename(dir, name, NULL);
+            if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) &&
+                g_file_test(path, G_FILE_TEST_IS_REGULAR) && unlink(path))
+                TB_LOG_WARN("delete %s: %s", path, g_strerror(errno));
+        }
+        g_dir_close(d);
+        if (rmdir(dir))
+            TB_LOG_WARN("delete %s: %s", dir, g_strerror(errno));
+    }
+    int rc = tb_rec_recording_delete(cat, session_id);
+    TB_LOG_INFO("[%s] recording deleted", session_id);
+    return rc;
+}
+
+int tb_sig_recording_delete(tb_sig_server *srv, const char *session_id)
+{
+    g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
+    return tb_sig_recording_delete_files(srv->catalog, root, session_id);
+}
+
+gboolean tb_sig__compose_poll(gpointer data)
+{
+    tb_sig__compose_next(data);
+    return G_SOURCE_CONTINUE;
+}
