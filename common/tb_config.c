@@ -40,6 +40,7 @@ static const key_def keys[] = {
     {"relay", "prefer_gcm", KEY_BOOL, OFF(relay.prefer_gcm), "true", 0, 0},
     {"relay", "rtx_buffer_packets", KEY_INT, OFF(relay.rtx_buffer_packets), "512", 16, 32768},
     {"relay", "pli_throttle_ms", KEY_INT, OFF(relay.pli_throttle_ms), "500", 0, 10000},
+    {"relay", "spread_busy_percent", KEY_INT, OFF(relay.spread_busy_percent), "60", 0, 100},
     {"server", "tls_cert", KEY_STR, OFF(server.tls_cert), "", 0, 0},
     {"server", "tls_key", KEY_STR, OFF(server.tls_key), "", 0, 0},
     {"server", "self_signed", KEY_BOOL, OFF(server.self_signed), "false", 0, 0},

@@ -37,6 +37,7 @@ typedef struct tb_config_relay {
     bool prefer_gcm;
     int rtx_buffer_packets; /* 512, power of two */
     int pli_throttle_ms;    /* 500 */
+    int spread_busy_percent; /* 60: subscribers leave a home worker this busy; 100 = never */
 } tb_config_relay;
 
 /* The settings of one room: the [rooms] defaults, overridden per room by a

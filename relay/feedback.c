@@ -29,7 +29,8 @@ static tb_relay__slot *slot_by_ssrc(tb_relay_pc *pc, uint32_t ssrc)
 static void answer_nack(tb_relay_pc *pc, tb_relay__slot *slot, const tb_relay_rtcp_item *it)
 {
     tb_relay_track *t = slot->track;
-    if (!t->fwd.rtx)
+    tb_relay_rtxbuf *rtx = t->local[pc->worker->index].rtx; /* what this worker sent */
+    if (!rtx)
         return;
     for (uint16_t i = 0; i < it->nack_count; i++) {
         uint16_t in_seq;
@@ -37,7 +38,7 @@ static void answer_nack(tb_relay_pc *pc, tb_relay__slot *slot, const tb_relay_rt
         size_t len;
         if (!tb_relay_rewriter_out_to_in_seq(&slot->rw, it->nack_seqs[i], &in_seq))
             continue;
-        if (tb_relay_rtxbuf_get(t->fwd.rtx, in_seq, &pkt, &len) != TB_OK)
+        if (tb_relay_rtxbuf_get(rtx, in_seq, &pkt, &len) != TB_OK)
             continue;
         tb_relay_rtp_header h;
         if (tb_relay_rtp_parse(pkt, len, &h) != TB_OK || h.ssrc != slot->rw.in_ssrc)
@@ -57,7 +58,7 @@ static void from_subscriber(tb_relay_pc *pc, const tb_relay_rtcp_item *it)
     case TB_RELAY_RTCP_ITEM_PLI:
     case TB_RELAY_RTCP_ITEM_FIR:
         if ((slot = slot_by_ssrc(pc, it->media_ssrc)))
-            tb_relay__forward_request_keyframe(slot->track);
+            tb_relay__forward_keyframe_from(pc, slot->track);
         break;
     case TB_RELAY_RTCP_ITEM_NACK:
         if ((slot = slot_by_ssrc(pc, it->media_ssrc)))
@@ -76,10 +77,13 @@ static void from_publisher(tb_relay_pc *pc, const tb_relay_rtcp_item *it)
         tb_relay_track *t = g_ptr_array_index(pc->wtracks, i);
         if (t->fwd.in_ssrc && t->fwd.in_ssrc == it->sender_ssrc) {
             int64_t now = tb_time_mono_us();
-            t->fwd.have_sr = true;
-            t->fwd.sr_ntp = it->ntp;
-            t->fwd.sr_rtp = it->rtp_ts;
-            t->fwd.sr_local_us = now;
+            g_mutex_lock(&t->sr.lock);
+            t->sr.have = true;
+            t->sr.ssrc = it->sender_ssrc;
+            t->sr.ntp = it->ntp;
+            t->sr.rtp = it->rtp_ts;
+            t->sr.local_us = now;
+            g_mutex_unlock(&t->sr.lock);
             tb_relay_rtp_stats_on_sr(&t->fwd.stats, it->ntp, now);
         }
     }
@@ -177,11 +181,20 @@ static void subscriber_reports(tb_relay_pc *pc, int64_t now)
     for (guint i = 0; i < pc->slots->len; i++) {
         tb_relay__slot *s = g_ptr_array_index(pc->slots, i);
         tb_relay_track *t = s->track;
-        if (!t || !s->packets || !t->fwd.have_sr || s->rw.in_ssrc != t->fwd.in_ssrc)
+        if (!t || !s->packets)
             continue;
-        int64_t since = now - t->fwd.sr_local_us;
-        uint64_t ntp = ntp_add_us(t->fwd.sr_ntp, since);
-        uint32_t rtp = t->fwd.sr_rtp + s->rw.ts_delta +
+        /* The publisher's SR, from the track's home worker (this may be another). */
+        g_mutex_lock(&t->sr.lock);
+        bool have = t->sr.have && t->sr.ssrc == s->rw.in_ssrc;
+        uint64_t sr_ntp = t->sr.ntp;
+        uint32_t sr_rtp = t->sr.rtp;
+        int64_t sr_local_us = t->sr.local_us;
+        g_mutex_unlock(&t->sr.lock);
+        if (!have)
+            continue;
+        int64_t since = now - sr_local_us;
+        uint64_t ntp = ntp_add_us(sr_ntp, since);
+        uint32_t rtp = sr_rtp + s->rw.ts_delta +
                        (uint32_t)((since * (int64_t)t->codec.clock_rate) / 1000000);
         uint8_t *b = pc->tx;
         int n = tb_relay_rtcp_write_sr(b, TB_RELAY_MTU, s->rw.out_ssrc, ntp, rtp, s->packets,

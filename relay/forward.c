@@ -1,13 +1,17 @@
-/* forward.c — the fan-out, on a room's media worker.
+/* forward.c — the fan-out, on the media workers.
  *
- * A packet from a publisher is decrypted once, stored in the track's retransmission
- * buffer (video), then for each subscriber slot copied into that subscriber's transmit
- * buffer, rewritten (SSRC, sequence number, timestamp) and encrypted in place: no
- * allocation, no lock, no log line per packet. RTCP is terminated here, per leg: a
- * subscriber's PLI/FIR becomes one throttled PLI to the publisher, its NACKs are
- * answered from our buffer, and each leg gets its own sender/receiver reports. */
+ * A packet from a publisher is decrypted once on the room's home worker, stored in the
+ * track's retransmission buffer (video), then for each subscriber slot on that worker
+ * copied into that subscriber's transmit buffer, rewritten (SSRC, sequence number,
+ * timestamp) and encrypted in place: no allocation, no lock, no log line per packet.
+ * Subscribers placed on other workers (relay.c) get it through those workers' inboxes
+ * (inbox.h): one copy per worker, which then does the same for its own slots and keeps
+ * its own retransmission buffer. RTCP is terminated here, per leg: a subscriber's PLI/FIR
+ * becomes one throttled PLI to the publisher (on the home worker), its NACKs are answered
+ * from the buffer of the subscriber's worker, and each leg gets its own reports. */
 #define TB_LOG_CAT "relay/forward"
 #include "relay/internal.h"
+#include "relay/inbox.h"
 #include "common/tb_error.h"
 #include "common/tb_time.h"
 
@@ -68,7 +72,10 @@ static tb_relay_track *find_track(tb_relay_pc *pc, const uint8_t *buf,
         /* A new SSRC for a known track: the publisher restarted its sender. */
         found->fwd.in_ssrc = h->ssrc;
         tb_relay_rtp_stats_init(&found->fwd.stats, h->ssrc, found->codec.clock_rate);
-        found->fwd.have_sr = false;
+        g_mutex_lock(&found->sr.lock);
+        found->sr.have = false;
+        found->sr.ssrc = h->ssrc;
+        g_mutex_unlock(&found->sr.lock);
     }
     return found;
 }
@@ -98,6 +105,45 @@ static void send_to_slot(tb_relay__slot *slot, tb_relay_track *t, const uint8_t 
     tb_relay__transport_queue_rtp(sp, b, len);
 }
 
+static void fan_out(tb_relay__track_local *loc, tb_relay_track *t, const uint8_t *buf,
+                    size_t len, const tb_relay_rtp_header *h, int64_t now)
+{
+    if (loc->rtx)
+        tb_relay_rtxbuf_put(loc->rtx, h->seq, buf, len, now);
+    GPtrArray *sinks = loc->sinks;
+    for (guint i = 0; i < sinks->len; i++)
+        send_to_slot(g_ptr_array_index(sinks, i), t, buf, len, h, now);
+}
+
+/* One copy for each other worker with subscribers of t; each holds a track reference
+ * until that worker has sent it. */
+static void hand_off(tb_relay_pc *pc, tb_relay_track *t, const uint8_t *buf, size_t len)
+{
+    tb_relay__worker *workers = pc->room->relay->workers;
+    int home = pc->worker->index;
+    for (int i = 0; i < t->n_local; i++) {
+        if (i == home || !g_atomic_int_get(&t->local[i].n_sinks))
+            continue;
+        tb_relay_track_ref(t);
+        if (!tb_relay__inbox_push(workers[i].inbox, home, t, buf, len)) {
+            tb_relay_track_unref(t);
+            if (tb_log_ratelimit_ok(&pc->rl))
+                TB_LOG_WARN("[%s] media worker %d is behind: a packet for its subscribers "
+                            "was dropped", pc->tag, i);
+        }
+    }
+}
+
+void tb_relay__forward_from_inbox(void *worker, gpointer tag, const uint8_t *buf, size_t len)
+{
+    tb_relay__worker *w = worker;
+    tb_relay_track *t = tag;
+    tb_relay_rtp_header h;
+    if (!g_atomic_int_get(&t->fwd.removed) && tb_relay_rtp_parse(buf, len, &h) == TB_OK)
+        fan_out(&t->local[w->index], t, buf, len, &h, tb_time_mono_us());
+    tb_relay_track_unref(t);
+}
+
 void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
 {
     if (pc->role != TB_RELAY_PC_PUBLISH)
@@ -109,7 +155,7 @@ void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
         return;
     }
     tb_relay_track *t = find_track(pc, buf, &h);
-    if (!t || t->fwd.removed)
+    if (!t || g_atomic_int_get(&t->fwd.removed))
         return;
     int64_t now = tb_time_mono_us();
     tb_relay_rtp_stats_update(&t->fwd.stats, h.seq, h.timestamp, now);
@@ -119,11 +165,9 @@ void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
         tb_relay__speaker_on_packet(t, buf, &h);
     if (t->fwd.tap_rtp)
         tb_relay__tap_rtp(t, buf, len);
-    if (t->fwd.rtx)
-        tb_relay_rtxbuf_put(t->fwd.rtx, h.seq, buf, len, now);
-    GPtrArray *sinks = t->fwd.sinks;
-    for (guint i = 0; i < sinks->len; i++)
-        send_to_slot(g_ptr_array_index(sinks, i), t, buf, len, &h, now);
+    fan_out(&t->local[pc->worker->index], t, buf, len, &h, now);
+    if (t->n_local > 1)
+        hand_off(pc, t, buf, len);
 }
 
 /* ---- keyframe requests ---- */
@@ -149,14 +193,14 @@ static gboolean pli_timer_fired(gpointer data)
 {
     tb_relay_track *t = data;
     t->fwd.pli_timer = 0;
-    if (!t->fwd.removed && t->fwd.pli_pending)
+    if (!g_atomic_int_get(&t->fwd.removed) && t->fwd.pli_pending)
         send_pli(t);
     return G_SOURCE_REMOVE;
 }
 
 void tb_relay__forward_request_keyframe(tb_relay_track *t)
 {
-    if (t->fwd.removed || t->kind != TB_RELAY_KIND_VIDEO)
+    if (g_atomic_int_get(&t->fwd.removed) || t->kind != TB_RELAY_KIND_VIDEO)
         return;
     int64_t throttle = (int64_t)t->room->relay->cfg->pli_throttle_ms * 1000;
     int64_t now = tb_time_mono_us();
@@ -176,15 +220,91 @@ void tb_relay__forward_request_keyframe(tb_relay_track *t)
     send_pli(t);
 }
 
+static gboolean keyframe_run(gpointer t)
+{
+    tb_relay__forward_request_keyframe(t);
+    return G_SOURCE_REMOVE;
+}
+
+void tb_relay__forward_keyframe_post(tb_relay_track *t)
+{
+    tb_relay__worker_post(t->room->worker, keyframe_run, tb_relay_track_ref(t),
+                          (GDestroyNotify)tb_relay_track_unref);
+}
+
+void tb_relay__forward_keyframe_from(tb_relay_pc *pc, tb_relay_track *t)
+{
+    if (pc->worker == t->room->worker)
+        tb_relay__forward_request_keyframe(t);
+    else
+        tb_relay__forward_keyframe_post(t);
+}
+
+/* ---- work on every worker that has subscribers of a track ---- */
+
+typedef struct local_op {
+    tb_relay_track *track; /* ref */
+    tb_relay__worker *worker;
+} local_op;
+
+static void local_op_free(gpointer data)
+{
+    tb_relay_track_unref(((local_op *)data)->track);
+    g_free(data);
+}
+
+/* Runs fn for t's slots on every worker: at once on this (the home) worker, posted to the
+ * others. */
+static void each_worker(tb_relay_track *t, GSourceFunc fn)
+{
+    tb_relay__worker *workers = t->room->relay->workers;
+    for (int i = 0; i < t->n_local; i++) {
+        local_op *o = g_new0(local_op, 1);
+        o->track = tb_relay_track_ref(t);
+        o->worker = &workers[i];
+        if (o->worker == t->room->worker) {
+            fn(o);
+            local_op_free(o);
+        } else {
+            tb_relay__worker_post(o->worker, fn, o, local_op_free);
+        }
+    }
+}
+
+static gboolean need_keyframe_run(gpointer data)
+{
+    local_op *o = data;
+    GPtrArray *sinks = o->track->local[o->worker->index].sinks;
+    for (guint i = 0; i < sinks->len; i++)
+        ((tb_relay__slot *)g_ptr_array_index(sinks, i))->need_keyframe = true;
+    return G_SOURCE_REMOVE;
+}
+
+void tb_relay__forward_sinks_need_keyframe(tb_relay_track *t)
+{
+    each_worker(t, need_keyframe_run);
+}
+
 /* ---- subscriptions ---- */
 
 static void slot_unbind(tb_relay__slot *slot)
 {
     if (!slot->track)
         return;
-    g_ptr_array_remove_fast(slot->track->fwd.sinks, slot);
+    tb_relay__track_local *loc = &slot->track->local[slot->pc->worker->index];
+    g_ptr_array_remove_fast(loc->sinks, slot);
+    g_atomic_int_set(&loc->n_sinks, (gint)loc->sinks->len);
     tb_relay_track_unref(slot->track);
     slot->track = NULL;
+}
+
+static gboolean unbind_all_run(gpointer data)
+{
+    local_op *o = data;
+    GPtrArray *sinks = o->track->local[o->worker->index].sinks;
+    while (sinks->len)
+        slot_unbind(g_ptr_array_index(sinks, sinks->len - 1));
+    return G_SOURCE_REMOVE;
 }
 
 void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *track, uint32_t ssrc)
@@ -199,29 +319,32 @@ void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *tra
     if (slot->track == track && (!track || slot->rw.out_ssrc == ssrc))
         return;
     slot_unbind(slot);
-    if (!track || track->fwd.removed)
+    if (!track || g_atomic_int_get(&track->fwd.removed))
         return;
     slot->track = tb_relay_track_ref(track);
     tb_relay_rewriter_init(&slot->rw, ssrc, track->codec.clock_rate);
     slot->packets = slot->octets = 0;
     slot->need_keyframe = track->kind == TB_RELAY_KIND_VIDEO;
-    g_ptr_array_add(track->fwd.sinks, slot);
+    tb_relay__track_local *loc = &track->local[pc->worker->index];
+    if (track->kind == TB_RELAY_KIND_VIDEO && !loc->rtx)
+        loc->rtx = tb_relay_rtxbuf_create((size_t)pc->room->relay->cfg->rtx_buffer_packets,
+                                          TB_RELAY_MTU);
+    g_ptr_array_add(loc->sinks, slot);
+    g_atomic_int_set(&loc->n_sinks, (gint)loc->sinks->len);
     if (pc->srtp)
-        tb_relay__forward_request_keyframe(track);
+        tb_relay__forward_keyframe_from(pc, track);
 }
 
 void tb_relay__forward_remove_track(tb_relay_track *t)
 {
-    if (t->fwd.removed)
+    if (g_atomic_int_get(&t->fwd.removed))
         return;
-    t->fwd.removed = true;
+    /* Set before the other workers are told: a slot bound there after this sees it. */
+    g_atomic_int_set(&t->fwd.removed, 1);
     tb_relay__speaker_track_removed(t);
     tb_relay__tap_clear(t);
     t->fwd.publisher = NULL;
-    while (t->fwd.sinks->len) {
-        tb_relay__slot *slot = g_ptr_array_index(t->fwd.sinks, t->fwd.sinks->len - 1);
-        slot_unbind(slot);
-    }
+    each_worker(t, unbind_all_run);
     if (t->fwd.pli_timer) {
         GSource *s = g_main_context_find_source_by_id(t->room->worker->ctx, t->fwd.pli_timer);
         if (s)
@@ -254,7 +377,7 @@ void tb_relay__forward_connected(tb_relay_pc *pc)
         tb_relay__slot *slot = g_ptr_array_index(pc->slots, i);
         if (slot->track && slot->track->kind == TB_RELAY_KIND_VIDEO) {
             slot->need_keyframe = true;
-            tb_relay__forward_request_keyframe(slot->track);
+            tb_relay__forward_keyframe_from(pc, slot->track);
         }
     }
 }

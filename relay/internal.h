@@ -1,7 +1,8 @@
 /* internal.h — structures shared by the files of relay/. No other module includes it
  * (tests may). Field comments say which thread owns each field: [main] is the thread
- * running the default GMainContext, [worker] the media worker the room is pinned to,
- * [const] fixed after creation and readable anywhere. */
+ * running the default GMainContext, [worker] the media worker that owns the object (a
+ * room's home worker for rooms and tracks, the connection's own worker for connections
+ * and slots), [const] fixed after creation and readable anywhere. */
 #ifndef TB_RELAY_INTERNAL_H
 #define TB_RELAY_INTERNAL_H
 
@@ -105,7 +106,14 @@ typedef struct tb_relay__worker {
     GThread *thread;           /* [const] */
     GMainContext *ctx;         /* [const] owned */
     GMainLoop *loop;           /* [const] owned */
-    int n_rooms;               /* [main] */
+    int n_rooms;               /* [main] rooms whose home this is */
+    int n_pcs;                 /* [main] connections it runs */
+    /* share of a core the worker used over the last second, in permille: written by the
+     * worker once a second, read by the main thread to place subscribers (atomic) */
+    gint busy_permille;
+    gint64 busy_cpu_ns, busy_wall_us; /* [worker] last sample */
+    /* [const] packets other workers hand to this one (inbox.h); NULL with one worker */
+    struct tb_relay__inbox *inbox;
     /* [worker] connections whose RTCP reports the worker's one 1 s timer sends (weak:
      * a connection removes itself when it stops). One timer per worker rather than one
      * per connection: GLib walks every source of a context on every wake-up. */
@@ -131,7 +139,7 @@ void tb_relay__main_post(tb_relay *relay, GSourceFunc fn, gpointer data, GDestro
 struct tb_relay_room {
     gint ref;
     tb_relay *relay;          /* [const] not owned: the relay outlives rooms */
-    tb_relay__worker *worker; /* [const] */
+    tb_relay__worker *worker; /* [const] home: publishers, tracks, speaker, taps */
     char *name;               /* [const] */
     /* [main] room events (speaker.c) */
     tb_relay_room_events events;
@@ -149,21 +157,37 @@ struct tb_relay_room {
 
 tb_relay_room *tb_relay__room_ref(tb_relay_room *room);
 void tb_relay__room_unref(tb_relay_room *room);
+/* [main] The worker a new connection of the room runs on (relay.c). */
+tb_relay__worker *tb_relay__place_pc(tb_relay_room *room, tb_relay_pc_role role);
 
 /* ---- tracks ---- */
 
-/* Per-track forwarding state, [worker] only. */
+/* A track's subscribers on one worker. Entry i of tb_relay_track.local belongs to worker i
+ * (the home worker's entry included); n_sinks is also read by the home worker, which hands
+ * packets only to workers that have sinks. */
+typedef struct tb_relay__track_local {
+    GPtrArray *sinks;      /* of tb_relay__slot* (weak: a slot removes itself) */
+    tb_relay_rtxbuf *rtx;  /* video: packets as this worker got them, for NACKs; owned */
+    gint n_sinks;          /* atomic: sinks->len */
+} tb_relay__track_local;
+
+/* The publisher's last sender report, which each subscriber's worker translates into its
+ * own SRs once a second: written by the home worker, read by any, under the lock. */
+typedef struct tb_relay__track_sr {
+    GMutex lock;
+    bool have;
+    uint32_t ssrc; /* the publisher's SSRC it belongs to */
+    uint64_t ntp;
+    uint32_t rtp;
+    int64_t local_us;
+} tb_relay__track_sr;
+
+/* Per-track forwarding state, [worker] (home) only. */
 typedef struct tb_relay__track_fwd {
     tb_relay_pc *publisher;   /* weak: cleared when the publish connection closes */
-    GPtrArray *sinks;         /* of tb_relay__slot* (weak: a slot removes itself) */
-    tb_relay_rtxbuf *rtx;     /* owned; video only */
-    bool removed;
+    gint removed;             /* atomic: other workers read it when binding */
     uint32_t in_ssrc;         /* learned from packets; 0 = none yet */
     tb_relay_rtp_stats stats;
-    bool have_sr;             /* the publisher's last SR, to translate for subscribers */
-    uint64_t sr_ntp;
-    uint32_t sr_rtp;
-    int64_t sr_local_us;
     int64_t last_pli_us;
     bool pli_pending;
     guint pli_timer;          /* GSource id on the worker context, 0 = none */
@@ -187,7 +211,10 @@ struct tb_relay_track {
     int ext_mid;           /* [const] */
     int ext_audio_level;   /* [const] RFC 6464 extmap id, 0 = none */
     tb_relay_room *room;   /* [const] not owned */
-    tb_relay__track_fwd fwd; /* [worker] */
+    tb_relay__track_fwd fwd; /* [worker] home */
+    tb_relay__track_local *local; /* [const] one per worker, see above */
+    int n_local;                  /* [const] the number of workers */
+    tb_relay__track_sr sr;
 };
 
 tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
@@ -210,6 +237,7 @@ typedef struct tb_relay__slot {
 struct tb_relay_pc {
     gint ref;
     tb_relay_room *room;     /* [const] ref */
+    tb_relay__worker *worker;/* [const] runs its transport: the room's home for publishers */
     tb_relay_pc_role role;   /* [const] */
     char *owner;             /* [const] */
     char *tag;               /* [const] "room/owner/pub" for log lines */
@@ -281,6 +309,14 @@ void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len);
 void tb_relay__forward_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len);
 void tb_relay__forward_connected(tb_relay_pc *pc);
 void tb_relay__forward_request_keyframe(tb_relay_track *t);
+/* Any thread: a keyframe request for t, posted to t's home worker. */
+void tb_relay__forward_keyframe_post(tb_relay_track *t);
+/* From a connection's worker: a keyframe request for t, on t's home worker. */
+void tb_relay__forward_keyframe_from(tb_relay_pc *pc, tb_relay_track *t);
+/* [home] A moderator unmuted t: every subscriber resumes at a keyframe. */
+void tb_relay__forward_sinks_need_keyframe(tb_relay_track *t);
+/* A packet the home worker handed to this worker's inbox (inbox.h): tag is a track ref. */
+void tb_relay__forward_from_inbox(void *worker, gpointer tag, const uint8_t *buf, size_t len);
 void tb_relay__forward_remove_track(tb_relay_track *t);
 void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *track,
                                  uint32_t ssrc);

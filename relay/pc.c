@@ -1,7 +1,7 @@
 /* pc.c — peer connections as the control plane sees them: creation and close, SDP
  * offer/answer, trickle candidates, the set of published tracks and the m-lines of a
  * subscribe connection. Everything here runs on the main thread; what the media plane
- * must know is posted to the room's worker as an `op`, applied there in order. */
+ * must know is posted to the connection's worker as an `op`, applied there in order. */
 #define TB_LOG_CAT "relay/pc"
 #include "relay/internal.h"
 #include "common/tb_error.h"
@@ -116,7 +116,7 @@ static op *op_new(tb_relay_pc *pc, op_kind kind)
 
 static void op_post(op *o)
 {
-    tb_relay__worker_post(o->pc->room->worker, op_run, o, op_free);
+    tb_relay__worker_post(o->pc->worker, op_run, o, op_free);
 }
 
 /* ---- lifecycle ---- */
@@ -154,6 +154,11 @@ tb_relay_pc *tb_relay_pc_create(tb_relay_room *room, tb_relay_pc_role role, cons
     pc->lines = g_array_new(FALSE, TRUE, sizeof(tb_relay__sub_mline));
     pc->wtracks = g_ptr_array_new_with_free_func((GDestroyNotify)tb_relay_track_unref);
     pc->slots = g_ptr_array_new();
+    pc->worker = tb_relay__place_pc(room, role);
+    pc->worker->n_pcs++;
+    if (pc->worker != room->worker)
+        TB_LOG_INFO("[%s] on media worker %d (the room's home worker is %d)", pc->tag,
+                    pc->worker->index, room->worker->index);
     g_ptr_array_add(room->relay->pcs, tb_relay__pc_ref(pc));
     op_post(op_new(pc, OP_START));
     return pc;
@@ -200,6 +205,7 @@ void tb_relay_pc_close(tb_relay_pc *pc)
         return;
     pc->closed = true;
     pc->state = TB_RELAY_PC_CLOSED;
+    pc->worker->n_pcs--;
     op_post(op_new(pc, OP_STOP));
     if (g_ptr_array_remove_fast(pc->room->relay->pcs, pc))
         tb_relay__pc_unref(pc); /* the relay's list reference */
@@ -650,14 +656,8 @@ int tb_relay_pc_subscribe_answer(tb_relay_pc *pc, int revision, const char *sdp,
     return TB_OK;
 }
 
-static gboolean keyframe_run(gpointer track)
-{
-    tb_relay__forward_request_keyframe(track);
-    return G_SOURCE_REMOVE;
-}
-
 void tb_relay_track_request_keyframe(tb_relay_room *room, tb_relay_track *track)
 {
-    tb_relay__worker_post(room->worker, keyframe_run, tb_relay_track_ref(track),
-                          (GDestroyNotify)tb_relay_track_unref);
+    (void)room; /* the track knows its room's home worker */
+    tb_relay__forward_keyframe_post(track);
 }

@@ -1,23 +1,71 @@
 /* relay.c — the media plane's top: worker threads, the DTLS certificate, rooms and
- * tracks.
+ * tracks, and where each connection runs.
  *
- * Each worker is a thread running its own GMainContext. A room is pinned to the worker
- * with the fewest rooms when it is created, so that everything a room's packets touch
- * (agents, DTLS, SRTP, forwarding tables) belongs to one thread and needs no lock. The
- * main thread talks to a worker only by posting closures (tb_relay__worker_post). */
+ * Each worker is a thread running its own GMainContext. A room gets a home worker (the
+ * one with the fewest rooms) when it is created: its publishers, tracks, active-speaker
+ * detection and recording taps live there, so a packet is received, decrypted and fanned
+ * out without a lock. A subscriber runs on the home worker too, unless the home worker is
+ * busy (relay.spread_busy_percent of a core over the last second): then it is placed on
+ * the least busy worker, and the home worker hands each packet of the tracks it takes to
+ * that worker's inbox (inbox.h). A room that outgrows a core so spreads its fan-out over
+ * the cores. The main thread talks to a worker only by posting closures
+ * (tb_relay__worker_post). */
 #define TB_LOG_CAT "relay"
 #include "relay/internal.h"
+#include "relay/inbox.h"
 #include "common/tb_error.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+/* Enough for a keyframe burst or two of several publishers while the receiving worker is
+ * held up for a few milliseconds. */
+#define INBOX_SLOTS 512
+
+/* How busy this worker was since the last sample, for placing subscribers. */
+static void sample_busy(tb_relay__worker *w)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return;
+    gint64 cpu = (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    gint64 wall = g_get_monotonic_time();
+    if (w->busy_wall_us && wall > w->busy_wall_us) {
+        gint64 permille = (cpu - w->busy_cpu_ns) / (wall - w->busy_wall_us);
+        g_atomic_int_set(&w->busy_permille, (gint)CLAMP(permille, 0, 1000));
+    }
+    w->busy_cpu_ns = cpu;
+    w->busy_wall_us = wall;
+}
 
 static gboolean rtcp_tick(gpointer data)
 {
     tb_relay__worker *w = data;
     for (guint i = 0; i < w->rtcp_pcs->len; i++)
         tb_relay__forward_rtcp_tick(g_ptr_array_index(w->rtcp_pcs, i));
+    sample_busy(w);
     return G_SOURCE_CONTINUE;
+}
+
+tb_relay__worker *tb_relay__place_pc(tb_relay_room *room, tb_relay_pc_role role)
+{
+    tb_relay *r = room->relay;
+    tb_relay__worker *home = room->worker;
+    int pct = r->cfg->spread_busy_percent;
+    if (role == TB_RELAY_PC_PUBLISH || r->n_workers == 1 || pct >= 100 ||
+        g_atomic_int_get(&home->busy_permille) < pct * 10)
+        return home;
+    tb_relay__worker *best = home;
+    for (int i = 0; i < r->n_workers; i++) {
+        tb_relay__worker *w = &r->workers[i];
+        int b = g_atomic_int_get(&w->busy_permille), bb = g_atomic_int_get(&best->busy_permille);
+        /* Load measured in 10 % steps, then fewer connections: a burst of joins within one
+         * second (before the load shows) is dealt out evenly. */
+        if (b / 100 < bb / 100 || (b / 100 == bb / 100 && w->n_pcs < best->n_pcs))
+            best = w;
+    }
+    return best;
 }
 
 static gpointer worker_main(gpointer data)
@@ -83,6 +131,13 @@ tb_relay *tb_relay_create(const tb_config_relay *cfg, char *err, size_t errlen)
         w->ctx = g_main_context_new();
         w->rtcp_pcs = g_ptr_array_new();
         w->loop = g_main_loop_new(w->ctx, FALSE);
+        if (r->n_workers > 1)
+            w->inbox = tb_relay__inbox_create(w->ctx, r->n_workers, INBOX_SLOTS, TB_RELAY_MTU,
+                                              tb_relay__forward_from_inbox, w,
+                                              (GDestroyNotify)tb_relay_track_unref);
+    }
+    for (int i = 0; i < r->n_workers; i++) {
+        tb_relay__worker *w = &r->workers[i];
         char name[32];
         snprintf(name, sizeof name, "tb-media-%d", i);
         w->thread = g_thread_new(name, worker_main, w);
@@ -105,10 +160,15 @@ void tb_relay_destroy(tb_relay *r)
      * which run it before the quit posted after it. */
     while (r->pcs->len)
         tb_relay_pc_close(g_ptr_array_index(r->pcs, r->pcs->len - 1));
+    /* All workers stop before any is freed: a publisher's worker may still hand packets
+     * to another's inbox until it has run its own teardown. */
+    for (int i = 0; i < r->n_workers; i++)
+        tb_relay__worker_post(&r->workers[i], quit_worker, &r->workers[i], NULL);
+    for (int i = 0; i < r->n_workers; i++)
+        g_thread_join(r->workers[i].thread);
     for (int i = 0; i < r->n_workers; i++) {
         tb_relay__worker *w = &r->workers[i];
-        tb_relay__worker_post(w, quit_worker, w, NULL);
-        g_thread_join(w->thread);
+        tb_relay__inbox_destroy(w->inbox);
         g_main_loop_unref(w->loop);
         g_main_context_unref(w->ctx);
         g_ptr_array_unref(w->rtcp_pcs);
@@ -219,10 +279,15 @@ tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
     t->ext_mid = ml->ext_mid;
     t->ext_audio_level = ml->ext_audio_level;
     t->room = room;
-    t->fwd.sinks = g_ptr_array_new();
-    /* Audio is not retransmitted (Opus has in-band FEC; browsers don't NACK audio). */
+    t->n_local = room->relay->n_workers;
+    t->local = g_new0(tb_relay__track_local, t->n_local);
+    for (int i = 0; i < t->n_local; i++)
+        t->local[i].sinks = g_ptr_array_new();
+    /* Audio is not retransmitted (Opus has in-band FEC; browsers don't NACK audio). Other
+     * workers make their buffer when they get their first subscriber of the track. */
     if (t->kind == TB_RELAY_KIND_VIDEO)
-        t->fwd.rtx = tb_relay_rtxbuf_create(rtx_packets, TB_RELAY_MTU);
+        t->local[room->worker->index].rtx = tb_relay_rtxbuf_create(rtx_packets, TB_RELAY_MTU);
+    g_mutex_init(&t->sr.lock);
     return t;
 }
 
@@ -236,11 +301,15 @@ void tb_relay_track_unref(tb_relay_track *t)
 {
     if (!t || !g_atomic_int_dec_and_test(&t->ref))
         return;
-    g_ptr_array_unref(t->fwd.sinks);
+    for (int i = 0; i < t->n_local; i++) {
+        g_ptr_array_unref(t->local[i].sinks);
+        if (t->local[i].rtx)
+            tb_relay_rtxbuf_destroy(t->local[i].rtx);
+    }
+    g_free(t->local);
+    g_mutex_clear(&t->sr.lock);
     g_clear_object(&t->fwd.tap_rtp);
     g_clear_object(&t->fwd.tap_rtcp);
-    if (t->fwd.rtx)
-        tb_relay_rtxbuf_destroy(t->fwd.rtx);
     g_free(t->id);
     g_free(t->owner);
     g_free(t->label);

@@ -78,7 +78,7 @@ static gboolean tap_start_run(gpointer data)
 {
     track_op *o = data;
     tb_relay_track *t = o->track;
-    if (t->fwd.removed)
+    if (g_atomic_int_get(&t->fwd.removed))
         return G_SOURCE_REMOVE;
     tb_relay__tap_clear(t);
     t->fwd.tap_rtp = loopback(o->a);
@@ -111,13 +111,12 @@ static gboolean mute_run(gpointer data)
     track_op *o = data;
     tb_relay_track *t = o->track;
     bool muted = o->a != 0;
-    if (t->fwd.removed || t->fwd.muted == muted)
+    if (g_atomic_int_get(&t->fwd.removed) || t->fwd.muted == muted)
         return G_SOURCE_REMOVE;
     t->fwd.muted = muted;
     if (!muted && t->kind == TB_RELAY_KIND_VIDEO) {
         /* Subscribers' decoders resume at a keyframe, not mid-GOP. */
-        for (guint i = 0; i < t->fwd.sinks->len; i++)
-            ((tb_relay__slot *)g_ptr_array_index(t->fwd.sinks, i))->need_keyframe = true;
+        tb_relay__forward_sinks_need_keyframe(t);
         tb_relay__forward_request_keyframe(t);
     }
     return G_SOURCE_REMOVE;

@@ -55,7 +55,7 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
     }
 }
 
-/* A publisher's media arrives on one socket, read by the room's worker. The kernel's
+/* A publisher's media arrives on one socket, read by the room's home worker. The kernel's
  * default buffer (~210 KB: about 0.6 s of 1 Mbit/s video in socket memory) overflows
  * when the worker is held up longer than that (a loaded host, a burst of joins), and
  * every subscriber loses what overflowed; a larger buffer turns such a stall into delay.
@@ -96,7 +96,7 @@ static gboolean on_dtls_timer(gpointer data);
 static void arm_dtls_timer(tb_relay_pc *pc)
 {
     if (pc->dtls_timer) {
-        GSource *s = g_main_context_find_source_by_id(pc->room->worker->ctx, pc->dtls_timer);
+        GSource *s = g_main_context_find_source_by_id(pc->worker->ctx, pc->dtls_timer);
         if (s)
             g_source_destroy(s);
         pc->dtls_timer = 0;
@@ -108,7 +108,7 @@ static void arm_dtls_timer(tb_relay_pc *pc)
         return;
     GSource *s = g_timeout_source_new((guint)ms);
     g_source_set_callback(s, on_dtls_timer, pc, NULL);
-    pc->dtls_timer = g_source_attach(s, pc->room->worker->ctx);
+    pc->dtls_timer = g_source_attach(s, pc->worker->ctx);
     g_source_unref(s);
 }
 
@@ -223,7 +223,7 @@ void tb_relay__transport_start(tb_relay_pc *pc)
 {
     keep_nss_loaded();
     const tb_config_relay *cfg = pc->room->relay->cfg;
-    GMainContext *ctx = pc->room->worker->ctx;
+    GMainContext *ctx = pc->worker->ctx;
     pc->early_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     /* We offer on subscribe connections, so we control ICE there (RFC 8445 §6.1.1). */
@@ -250,7 +250,7 @@ void tb_relay__transport_start(tb_relay_pc *pc)
         TB_LOG_ERR("[%s] ICE gathering failed to start (no usable address?)", pc->tag);
         tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
     }
-    g_ptr_array_add(pc->room->worker->rtcp_pcs, pc);
+    g_ptr_array_add(pc->worker->rtcp_pcs, pc);
 }
 
 void tb_relay__transport_set_remote(tb_relay_pc *pc, const char *ufrag, const char *pwd,
@@ -306,12 +306,12 @@ void tb_relay__transport_add_candidate(tb_relay_pc *pc, const char *candidate)
 
 void tb_relay__transport_stop(tb_relay_pc *pc)
 {
-    GMainContext *ctx = pc->room->worker->ctx;
+    GMainContext *ctx = pc->worker->ctx;
     GSource *s = pc->dtls_timer ? g_main_context_find_source_by_id(ctx, pc->dtls_timer) : NULL;
     if (s)
         g_source_destroy(s);
     pc->dtls_timer = 0;
-    g_ptr_array_remove_fast(pc->room->worker->rtcp_pcs, pc);
+    g_ptr_array_remove_fast(pc->worker->rtcp_pcs, pc);
     if (pc->dtls) {
         tb_relay_dtls_close(pc->dtls);
         tb_relay_dtls_destroy(pc->dtls);

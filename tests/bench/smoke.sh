@@ -1,40 +1,54 @@
 #!/bin/sh
 # CI smoke run of the load generator (run by tests/run-system.sh inside its private network
 # namespace): our daemon, 1 publisher → 5 subscribers for a few seconds; fails unless every
-# subscriber receives media with no loss. Prints figures but never judges speed.
+# subscriber receives media with no loss. Prints figures but never judges speed. A second
+# pass runs two media workers with every subscriber placed away from the room's home worker
+# (relay.spread_busy_percent=0), so packets cross between workers (relay/inbox.c).
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${TB_BUILD_DIR:-$here/build}
 bin=${TB_BIN:-$build/telebridge}
 bench=$build/tests/bench/tb-bench
 port=${TB_PORT_BASE:-18980}
-var=$(mktemp -d)
 out=${TB_OUT_DIR:-$here/tests/e2e/out}
 mkdir -p "$out"
 if [ ! -x "$bench" ]; then
     echo "smoke: $bench is missing (build the tests)"
     exit 1
 fi
-"$bin" serve --config "$here/configs/telebridge.ini" -o server.port="$port" \
-    -o server.var_dir="$var" -o server.web_root="$here/web" --log-level warn \
-    -o room:bench.allow_anonymous=true -o room:bench.anonymous_role=speaker &
-server=$!
-i=0
-while ! ss -ltn | grep -q "127.0.0.1:$port " && [ $i -lt 100 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$bench" --server tb --port "$port" --server-pid "$server" --publishers 1 --subscribers 5 \
-    --join-batch 5 --warmup 1 --duration 3 --timeout 90 --expect-media \
-    --scenario smoke --json "$out/bench-smoke.json" --clip-dir "$build/bench-clips"
-rc=$?
-kill -TERM "$server" 2>/dev/null
-wait "$server"
-src=$?
-rm -rf "$var"
-if [ "$rc" -eq 0 ] && [ "$src" -ne 0 ]; then
-    echo "smoke: the daemon exited with status $src"
-    rc=1
-fi
+
+# run_pass NAME [daemon options...]
+run_pass() {
+    name=$1
+    shift
+    var=$(mktemp -d)
+    "$bin" serve --config "$here/configs/telebridge.ini" -o server.port="$port" \
+        -o server.var_dir="$var" -o server.web_root="$here/web" --log-level warn \
+        -o room:bench.allow_anonymous=true -o room:bench.anonymous_role=speaker "$@" &
+    server=$!
+    i=0
+    while ! ss -ltn | grep -q "127.0.0.1:$port " && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$bench" --server tb --port "$port" \
+        --server-pid "$server" --publishers 1 --subscribers 5 \
+        --join-batch 5 --warmup 1 --duration 3 --timeout 90 --expect-media \
+        --scenario "$name" --json "$out/bench-$name.json" --clip-dir "$build/bench-clips"
+    prc=$?
+    kill -TERM "$server" 2>/dev/null
+    wait "$server"
+    src=$?
+    rm -rf "$var"
+    if [ "$prc" -eq 0 ] && [ "$src" -ne 0 ]; then
+        echo "smoke: $name: the daemon exited with status $src"
+        prc=1
+    fi
+    return "$prc"
+}
+
+rc=0
+run_pass smoke || rc=1
+run_pass smoke-spread -o relay.workers=2 -o relay.spread_busy_percent=0 || rc=1
 [ "$rc" -eq 0 ] && echo "smoke: PASS" || echo "smoke: FAIL"
 exit "$rc"

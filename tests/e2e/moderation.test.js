@@ -7,6 +7,9 @@
 //   is told to ignore the moderator: the relay enforces the mute, not the client);
 //   unmuting restores it;
 // - a removed and banned speaker sees why, and cannot rejoin with the same token.
+// The daemon runs two media workers and places every subscriber away from the room's home
+// worker (relay.spread_busy_percent=0): the mute, taken on the home worker, must hold for
+// subscribers that another worker serves.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { Daemon } = require('./lib/daemon.js');
@@ -22,7 +25,9 @@ let viewer;
 let step = 0;
 
 before(async () => {
-  daemon = new Daemon('moderation');
+  daemon = new Daemon('moderation', {
+    extraArgs: ['-o', 'relay.workers=2', '-o', 'relay.spread_busy_percent=0'],
+  });
   await daemon.start();
 });
 

@@ -3,6 +3,9 @@
 // relay's large outgoing UDP datagrams (video packets to subscribers). The subscribing
 // browser NACKs the gaps; the relay must answer from its retransmission buffer, so the
 // browser's packetsLost stays far below what was dropped, and video keeps decoding.
+// Two media workers, subscribers placed away from the room's home worker
+// (relay.spread_busy_percent=0): the retransmissions come from the buffer of the worker
+// that serves the subscriber, fed through its inbox (relay/inbox.c).
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
@@ -20,7 +23,8 @@ function nft(...args) { execFileSync('nft', args, { stdio: 'pipe' }); }
 before(async () => {
   daemon = new Daemon('nack', {
     anonymous: true,
-    extraArgs: ['-o', `relay.port_min=${PORTS[0]}`, '-o', `relay.port_max=${PORTS[1]}`],
+    extraArgs: ['-o', `relay.port_min=${PORTS[0]}`, '-o', `relay.port_max=${PORTS[1]}`,
+                '-o', 'relay.workers=2', '-o', 'relay.spread_busy_percent=0'],
   });
   await daemon.start();
 });

@@ -237,6 +237,93 @@ static void test_close_in_flight(fx *f, gconstpointer data)
     }
 }
 
+/* Where connections run with two workers (relay.c: tb_relay__place_pc). The workers
+ * measure their own load once a second; the test sets it, and retries the rare round in
+ * which a worker's own measurement overwrote it in between. */
+static tb_relay__worker *place_at(tb_relay_room *room, tb_relay_pc_role role, int busy0)
+{
+    for (;;) {
+        g_atomic_int_set(&room->relay->workers[0].busy_permille, busy0);
+        g_atomic_int_set(&room->relay->workers[1].busy_permille, 0);
+        tb_relay__worker *w = tb_relay__place_pc(room, role);
+        if (g_atomic_int_get(&room->relay->workers[0].busy_permille) == busy0 &&
+            g_atomic_int_get(&room->relay->workers[1].busy_permille) == 0)
+            return w;
+    }
+}
+
+static void test_placement(void)
+{
+    static const struct {
+        const char *cfg;
+        int busy0;      /* permille of the home worker */
+        int sub_worker; /* where a subscriber goes */
+    } cases[] = {
+        {"[relay]\nworkers = 2\n", 0, 0},        /* default 60 %: an idle home keeps them */
+        {"[relay]\nworkers = 2\n", 590, 0},
+        {"[relay]\nworkers = 2\n", 600, 1},      /* busy home: the idle worker */
+        {"[relay]\nworkers = 2\nspread_busy_percent = 100\n", 1000, 0}, /* never */
+        {"[relay]\nworkers = 2\nspread_busy_percent = 0\n", 0, 1}, /* always: fewer pcs */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        tb_config cfg;
+        char err[256];
+        g_assert_cmpint(tb_config_load_data(&cfg, cases[i].cfg, NULL, err, sizeof err), ==, TB_OK);
+        tb_relay *relay = tb_relay_create(&cfg.relay, err, sizeof err);
+        g_assert_nonnull(relay);
+        tb_relay_room *room = tb_relay_room_create(relay, "placement");
+        g_assert_true(room->worker == &relay->workers[0]);
+        /* The publisher is on the home worker, whatever its load. */
+        room->worker->n_pcs++;
+        g_assert_true(place_at(room, TB_RELAY_PC_PUBLISH, cases[i].busy0) == room->worker);
+        tb_relay__worker *w = place_at(room, TB_RELAY_PC_SUBSCRIBE, cases[i].busy0);
+        g_assert_cmpint(w->index, ==, cases[i].sub_worker);
+        room->worker->n_pcs--;
+        tb_relay_room_destroy(room);
+        tb_relay_destroy(relay);
+        tb_config_clear(&cfg);
+    }
+}
+
+/* Two workers, every subscriber placed away from the home worker: connections are set up
+ * and closed there and the track's per-worker state is released (ASan counts leaks). */
+static void test_spread_lifecycle(void)
+{
+    tb_config cfg;
+    char err[256];
+    g_assert_cmpint(tb_config_load_data(&cfg, "[relay]\nworkers = 2\nspread_busy_percent = 0\n",
+                                        NULL, err, sizeof err), ==, TB_OK);
+    fx f = {0};
+    f.relay = tb_relay_create(&cfg.relay, err, sizeof err);
+    f.room = tb_relay_room_create(f.relay, "spread");
+    GPtrArray *added;
+    tb_relay_pc *pc = publish(&f, "ppub", &added);
+    g_assert_true(pc->worker == f.room->worker);
+    tb_relay_pc *subs[4];
+    int away = 0;
+    for (int i = 0; i < 4; i++) {
+        subs[i] = tb_relay_pc_create(f.room, TB_RELAY_PC_SUBSCRIBE, "psub", &events, &f);
+        away += subs[i]->worker != f.room->worker;
+        tb_relay_pc_subscribe_set(subs[i], added);
+        int rev;
+        g_autofree char *offer = tb_relay_pc_subscribe_offer(subs[i], &rev);
+        g_assert_nonnull(offer);
+        g_autofree char *answer = client_answer(offer, NULL);
+        g_assert_cmpint(tb_relay_pc_subscribe_answer(subs[i], rev, answer, err, sizeof err), ==,
+                        TB_OK);
+    }
+    g_assert_cmpint(away, >=, 2);
+    pump(200);
+    tb_relay_pc_close(pc);
+    pump(100);
+    for (int i = 0; i < 4; i++)
+        tb_relay_pc_close(subs[i]);
+    g_ptr_array_unref(added);
+    tb_relay_room_destroy(f.room);
+    tb_relay_destroy(f.relay);
+    tb_config_clear(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -244,5 +331,7 @@ int main(int argc, char **argv)
     g_test_add("/pc/subscribe-state-machine", fx, NULL, fx_setup, test_subscribe_state_machine,
                fx_teardown);
     g_test_add("/pc/close-in-flight", fx, NULL, fx_setup, test_close_in_flight, fx_teardown);
+    g_test_add_func("/pc/placement", test_placement);
+    g_test_add_func("/pc/spread-lifecycle", test_spread_lifecycle);
     return g_test_run();
 }
