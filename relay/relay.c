@@ -279,14 +279,16 @@ tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
     t->ext_mid = ml->ext_mid;
     t->ext_audio_level = ml->ext_audio_level;
     t->room = room;
-    t->n_local = room->relay->n_workers;
+    /* Without a room (SDP unit tests), one worker's worth. */
+    t->n_local = room ? room->relay->n_workers : 1;
     t->local = g_new0(tb_relay__track_local, t->n_local);
     for (int i = 0; i < t->n_local; i++)
         t->local[i].sinks = g_ptr_array_new();
     /* Audio is not retransmitted (Opus has in-band FEC; browsers don't NACK audio). Other
      * workers make their buffer when they get their first subscriber of the track. */
     if (t->kind == TB_RELAY_KIND_VIDEO)
-        t->local[room->worker->index].rtx = tb_relay_rtxbuf_create(rtx_packets, TB_RELAY_MTU);
+        t->local[room ? room->worker->index : 0].rtx =
+            tb_relay_rtxbuf_create(rtx_packets, TB_RELAY_MTU);
     g_mutex_init(&t->sr.lock);
     return t;
 }
