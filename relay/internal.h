@@ -114,6 +114,8 @@ typedef struct tb_relay__worker {
     gint64 busy_cpu_ns, busy_wall_us; /* [worker] last sample */
     /* [const] packets other workers hand to this one (inbox.h); NULL with one worker */
     struct tb_relay__inbox *inbox;
+    /* [const] connected subscribers' sockets, read through one epoll set (rxpoll.h) */
+    struct tb_relay__rxpoll *rxpoll;
     /* [worker] connections whose RTCP reports the worker's one 1 s timer sends (weak:
      * a connection removes itself when it stops). One timer per worker rather than one
      * per connection: GLib walks every source of a context on every wake-up. */
@@ -273,6 +275,8 @@ struct tb_relay_pc {
     tb_relay_srtp *srtp;
     struct tb_relay__sendq *sendq; /* owned: batched RTP sends (sendq.h) */
     struct tb_relay_srtp_out *srtp_out; /* owned: outbound RTP protection (srtp_out.h) */
+    struct tb_relay__rxreg *rxreg; /* subscribe, once up: its socket in the worker's epoll */
+    guint rx_idle;               /* readiness reports in a row that read nothing */
     GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
     guint dtls_timer;
     tb_relay_pc_state wstate;

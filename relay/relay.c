@@ -13,6 +13,7 @@
 #define TB_LOG_CAT "relay"
 #include "relay/internal.h"
 #include "relay/inbox.h"
+#include "relay/rxpoll.h"
 #include "common/tb_error.h"
 
 #include <stdio.h>
@@ -131,6 +132,7 @@ tb_relay *tb_relay_create(const tb_config_relay *cfg, char *err, size_t errlen)
         w->ctx = g_main_context_new();
         w->rtcp_pcs = g_ptr_array_new();
         w->loop = g_main_loop_new(w->ctx, FALSE);
+        w->rxpoll = tb_relay__rxpoll_create(w->ctx);
         if (r->n_workers > 1)
             w->inbox = tb_relay__inbox_create(w->ctx, r->n_workers, INBOX_SLOTS, TB_RELAY_MTU,
                                               tb_relay__forward_from_inbox, w,
@@ -169,6 +171,7 @@ void tb_relay_destroy(tb_relay *r)
     for (int i = 0; i < r->n_workers; i++) {
         tb_relay__worker *w = &r->workers[i];
         tb_relay__inbox_destroy(w->inbox);
+        tb_relay__rxpoll_destroy(w->rxpoll);
         g_main_loop_unref(w->loop);
         g_main_context_unref(w->ctx);
         g_ptr_array_unref(w->rtcp_pcs);

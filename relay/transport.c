@@ -8,6 +8,7 @@
 #define TB_LOG_CAT "relay/transport"
 #include "relay/internal.h"
 #include "relay/sendq.h"
+#include "relay/rxpoll.h"
 #include "relay/srtp_out.h"
 #include "common/tb_error.h"
 
@@ -74,6 +75,8 @@ static void grow_rcvbuf(tb_relay_pc *pc)
     g_object_unref(s);
 }
 
+static void rx_attach(tb_relay_pc *pc);
+
 static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id,
                              NiceCandidate *local, NiceCandidate *remote, gpointer data)
 {
@@ -82,6 +85,8 @@ static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_
         tb_relay__sendq_update_path(pc->sendq);
     if (pc->role == TB_RELAY_PC_PUBLISH)
         grow_rcvbuf(pc);
+    if (pc->rxreg) /* another local socket, perhaps: read that one */
+        rx_attach(pc);
 }
 
 static void dtls_send(void *user, const uint8_t *buf, size_t len)
@@ -133,6 +138,9 @@ static void after_dtls(tb_relay_pc *pc)
                                                                    : "AES_CM_128_HMAC_SHA1_80");
         tb_relay__pc_post_state(pc, TB_RELAY_PC_CONNECTED);
         tb_relay__forward_connected(pc);
+        /* Subscribers are many and quiet: their sockets leave the main loop's poll. */
+        if (pc->role == TB_RELAY_PC_SUBSCRIBE)
+            rx_attach(pc);
     } else if (st == TB_RELAY_DTLS_FAILED) {
         TB_LOG_WARN("[%s] DTLS handshake failed", pc->tag);
         tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
@@ -197,6 +205,77 @@ static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint
     default:
         return; /* STUN is consumed by libnice before it reaches us */
     }
+}
+
+/* ---- a connected subscriber's socket in the worker's epoll set (rxpoll.h) ---- */
+
+#define RX_BATCH 8
+/* Readiness reports in a row that yield nothing, before we hand the socket back to
+ * libnice's own source: a guard against spinning on data libnice never takes. STUN that
+ * libnice answers itself reads as nothing, so this is far above any real pattern. */
+#define RX_IDLE_MAX 10000
+
+static _Thread_local uint8_t rx_bufs[RX_BATCH][TB_RELAY_MTU + 64];
+
+static void rx_detach(tb_relay_pc *pc)
+{
+    tb_relay__rxpoll_remove(pc->worker->rxpoll, pc->rxreg);
+    pc->rxreg = NULL;
+}
+
+static void rx_ready(void *data)
+{
+    tb_relay_pc *pc = data;
+    GInputVector vec[RX_BATCH];
+    NiceInputMessage msg[RX_BATCH];
+    /* A bounded number of batches per report: the rest comes with the next one (the set
+     * is level-triggered), so one flooding peer cannot hold up the worker. */
+    for (int round = 0; round < 8 && pc->agent; round++) {
+        for (int i = 0; i < RX_BATCH; i++) {
+            vec[i] = (GInputVector){rx_bufs[i], sizeof rx_bufs[i]};
+            msg[i] = (NiceInputMessage){&vec[i], 1, NULL, 0};
+        }
+        GError *err = NULL;
+        gint n = nice_agent_recv_messages_nonblocking(pc->agent, pc->stream_id, 1, msg, RX_BATCH,
+                                                      NULL, &err);
+        if (n <= 0) {
+            if (err && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) &&
+                tb_log_ratelimit_ok(&pc->rl))
+                TB_LOG_WARN("[%s] receive: %s", pc->tag, err->message);
+            g_clear_error(&err);
+            if (round == 0 && ++pc->rx_idle > RX_IDLE_MAX) {
+                TB_LOG_WARN("[%s] socket readable but nothing to read; back to libnice's "
+                            "source", pc->tag);
+                rx_detach(pc);
+                nice_agent_attach_recv(pc->agent, pc->stream_id, 1, pc->worker->ctx, on_recv, pc);
+            }
+            return;
+        }
+        pc->rx_idle = 0;
+        for (gint i = 0; i < n && pc->agent; i++)
+            on_recv(pc->agent, pc->stream_id, 1, (guint)msg[i].length, (gchar *)rx_bufs[i], pc);
+        if (n < RX_BATCH)
+            return;
+    }
+}
+
+/* Moves the connection's reading from libnice's per-socket source to the epoll set. */
+static void rx_attach(tb_relay_pc *pc)
+{
+    if (!pc->agent || !pc->worker->rxpoll)
+        return;
+    GSocket *s = nice_agent_get_selected_socket(pc->agent, pc->stream_id, 1);
+    if (!s)
+        return;
+    if (pc->rxreg)
+        rx_detach(pc);
+    pc->rxreg = tb_relay__rxpoll_add(pc->worker->rxpoll, s, rx_ready, pc);
+    g_object_unref(s);
+    /* No callback and no context: libnice moves the socket's source to the component's
+     * own context, which nice_agent_recv_messages_nonblocking iterates. Data already
+     * queued on the socket shows in the set at once. */
+    if (pc->rxreg)
+        nice_agent_attach_recv(pc->agent, pc->stream_id, 1, NULL, NULL, NULL);
 }
 
 /* Debian's libsrtp2 is built on NSS, and every libsrtp session opens its own NSS
@@ -325,6 +404,8 @@ void tb_relay__transport_stop(tb_relay_pc *pc)
     pc->srtp_out = NULL;
     tb_relay__sendq_destroy(pc->sendq);
     pc->sendq = NULL;
+    if (pc->rxreg)
+        rx_detach(pc);
     if (pc->agent) {
         g_signal_handlers_disconnect_by_data(pc->agent, pc);
         nice_agent_attach_recv(pc->agent, pc->stream_id, 1, ctx, NULL, NULL);
