@@ -29,6 +29,8 @@ import { renderToolbar as renderToolbarUi } from './ui/toolbar.js';
 import { createPublishing } from './publishing.js';
 import { createRequests } from './requests.js';
 import { installTestApi } from './testapi.js';
+import { createRoster } from './roster.js';
+import { createEventHandler } from './events.js';
 import { attach as attachRecording, detach as detachRecording, recordingApi } from './ui/recording.js';
 
 const params = new URLSearchParams(location.search);
@@ -41,7 +43,7 @@ const app = {
   token: null,
   claims: null,
   participantId: null,
-  participants: new Map(),      // remote participants: id -> record (see addParticipant)
+  participants: new Map(),      // remote participants: id -> record (roster.js)
   self: { role: 'participant', perms: [], floor: false, hand: false, muted: {}, on_stage: false },
   roomState: { kind: 'roundtable', floor: null, speaker: null },
   lobby: [],
@@ -335,7 +337,7 @@ function enterRoom(data) {
   app.lobby = Array.isArray(data.lobby) ? data.lobby : [];
   applySelf(data.self || { role: data.role, perms: data.perms }, { quiet: true });
   chooseLayout();
-  for (const p of Array.isArray(data.participants) ? data.participants : []) addParticipant(p);
+  for (const p of Array.isArray(data.participants) ? data.participants : []) roster.add(p);
   chatPanel.setMessages(data.chat);
   attachRecording(app.sig, data);
   // Someone who may not publish now keeps no camera or microphone open.
@@ -470,55 +472,10 @@ async function rejoin(sig) {
 
 // ---------------------------------------------------------------- events
 
-function speakerTileId(pid) {
-  if (!pid) return null;
-  return pid === app.participantId ? 'local' : pid;
-}
-
-function normalize(p) {
-  return {
-    id: p.id,
-    name: typeof p.name === 'string' ? p.name : p.id,
-    role: p.role || 'participant',
-    perms: Array.isArray(p.perms) ? p.perms : [],
-    audio: p.audio !== false,
-    video: p.video !== false,
-    tracks: Array.isArray(p.tracks) ? p.tracks.slice() : [],
-    hand: !!p.hand,
-    hand_seq: p.hand_seq || 0,
-    floor: !!p.floor,
-    on_stage: !!p.on_stage,
-    muted: p.muted || {},
-    consent: p.consent === undefined ? null : p.consent,
-  };
-}
-
-function onStage(rec) { return rec.tracks.length > 0 || has(rec, 'publish') || rec.floor; }
-
-function addParticipant(p) {
-  if (!p || typeof p.id !== 'string' || p.id === app.participantId) return;
-  const rec = normalize(p);
-  app.participants.set(p.id, rec);
-  roomView.upsertParticipant({ ...rec, onStage: onStage(rec) });
-  renderRemote();
-}
-
-function updateParticipant(id, fields) {
-  const rec = app.participants.get(id);
-  if (!rec) return;
-  Object.assign(rec, fields.id ? normalize(fields) : fields);
-  roomView.upsertParticipant({ ...rec, onStage: onStage(rec) });
-}
-
-function renderRemote() {
-  if (!app.session) return;
-  const labelOf = (pid, trackId) => {
-    const rec = app.participants.get(pid);
-    const tr = rec && rec.tracks.find((x) => x.id === trackId);
-    return tr ? tr.label : null;
-  };
-  roomView.setRemoteTracks(app.session.remote, labelOf);
-}
+// The other participants (roster.js) and what the server tells us (events.js).
+const roster = createRoster(app, () => roomView);
+const speakerTileId = roster.tileId;
+const renderRemote = roster.renderRemote;
 
 /** The server's view of oneself changed: role, permissions, floor, moderator mutes. */
 function applySelf(p, { quiet = false } = {}) {
@@ -556,120 +513,25 @@ function applySelf(p, { quiet = false } = {}) {
   renderLocalTile();
 }
 
-function onServerEvent(msg) {
-  if (!['joined', 'joining', 'reconnecting', 'waiting'].includes(app.state)) return;
-  switch (msg.type) {
-    case 'offer':
-    case 'candidate':
-    case 'connection_state':
-      if (app.session) app.session.handleEvent(msg);
-      else app.pendingEvents.push(msg);
-      return;
-    case 'admitted':
-      onAdmitted(msg);
-      return;
-    case 'denied':
-    case 'removed':
-    case 'ended':
-    case 'replaced':
-      app.final = msg.type === 'removed' && msg.ban ? 'left.banned' : `left.${msg.type}`;
-      return;
-    case 'participant_joined':
-    case 'participants_joined': {
-      // The server batches arrivals that come together (docs/protocol.md).
-      const list = (msg.participants || [msg.participant]).filter(Boolean);
-      if (!list.length) return;
-      list.forEach(addParticipant);
-      if (app.participants.size <= 12 && !app.hall) {
-        const text = list.length === 1
-          ? t('room.someoneJoined', { name: list[0].name })
-          : t('room.severalJoined', { names: list.map((p) => p.name).join(', ') });
-        toast(text, { timeout: 3500 });
-      }
-      break;
-    }
-    case 'participant_left': {
-      const rec = app.participants.get(msg.participant_id);
-      app.participants.delete(msg.participant_id);
-      roomView.removeParticipant(msg.participant_id);
-      if (rec && app.participants.size < 12 && !app.hall) toast(t('room.someoneLeft', { name: rec.name }), { timeout: 3500 });
-      break;
-    }
-    case 'participant_updated': {
-      if (msg.participant_id === app.participantId) {
-        if (msg.participant) applySelf(msg.participant);
-        break;
-      }
-      const fields = msg.participant || {};
-      if (!msg.participant) {
-        if (typeof msg.audio === 'boolean') fields.audio = msg.audio;
-        if (typeof msg.video === 'boolean') fields.video = msg.video;
-      }
-      updateParticipant(msg.participant_id, fields);
-      renderRemote();
-      break;
-    }
-    case 'track_added': {
-      const rec = app.participants.get(msg.participant_id);
-      if (rec && msg.track && !rec.tracks.some((x) => x.id === msg.track.id)) rec.tracks.push(msg.track);
-      if (rec) updateParticipant(rec.id, {});
-      renderRemote();
-      break;
-    }
-    case 'track_removed': {
-      const rec = app.participants.get(msg.participant_id);
-      if (rec) rec.tracks = rec.tracks.filter((x) => x.id !== msg.track_id);
-      if (rec) updateParticipant(rec.id, {});
-      renderRemote();
-      break;
-    }
-    case 'room_updated':
-      app.roomState = { ...app.roomState, ...msg.room };
-      chooseLayout();
-      roomView.setSpeaker(speakerTileId(app.roomState.speaker));
-      break;
-    case 'speaker':
-      app.roomState.speaker = msg.participant_id || null;
-      roomView.setSpeaker(speakerTileId(app.roomState.speaker));
-      return;
-    case 'lobby': {
-      const before = new Set(app.lobby.map((w) => w.id));
-      app.lobby = Array.isArray(msg.waiting) ? msg.waiting : [];
-      for (const w of app.lobby) {
-        if (!before.has(w.id)) {
-          toast(t('lobby.someoneWaits', { name: w.name }), {
-            kind: 'info', timeout: 8000,
-            action: { label: t('lobby.admit'), onClick: () => action('admit', { participant_id: w.id }) },
-          });
-        }
-      }
-      break;
-    }
-    case 'chat':
-      chatPanel.add(msg.message);
-      break;
-    case 'chat_deleted':
-      chatPanel.remove(msg.message_id);
-      break;
-    case 'unmute_request': {
-      const video = msg.kind === 'video';
-      toast(t(video ? 'room.unmuteRequestCam' : 'room.unmuteRequest', { name: msg.by_name || '' }), {
-        kind: 'info', timeout: 15000,
-        action: { label: t(video ? 'room.turnOnCam' : 'room.turnOnMic'), onClick: () => (video ? setCam(true) : setMic(true)) },
-      });
-      return;
-    }
-    case 'consent_request':
-      askConsent(msg.by_name);
-      return;
-    default:
-      console.debug('[app] unhandled event', msg.type);
-  }
-  renderHeader();
-  renderToolbar();
-  renderPanel();
-  updateFloor();
-}
+// Wrapped where the function is defined further down (const, not hoisted).
+const onServerEvent = createEventHandler(app, {
+  roster,
+  view: () => roomView,
+  chat: () => chatPanel,
+  applySelf,
+  onAdmitted,
+  askConsent,
+  chooseLayout,
+  action: (kind, fields) => action(kind, fields),
+  setMic: (on) => setMic(on),
+  setCam: (on) => setCam(on),
+  refresh: () => {
+    renderHeader();
+    renderToolbar();
+    renderPanel();
+    updateFloor();
+  },
+});
 
 async function onAdmitted(data) {
   if (app.state !== 'waiting' || !app.sig) return;
