@@ -9,7 +9,9 @@
 
 typedef struct tb_relay_rtxbuf tb_relay_rtxbuf;
 
-/* n_slots must be a power of two; packets longer than slot_size are not stored. */
+/* n_slots must be a power of two; packets longer than slot_size are not stored. Memory is
+ * sized for n_slots packets of ~1 KB: when they are bigger, fewer of the last n_slots
+ * are kept (a NACK for an older one finds nothing). */
 tb_relay_rtxbuf *tb_relay_rtxbuf_create(size_t n_slots, size_t slot_size);
 void tb_relay_rtxbuf_destroy(tb_relay_rtxbuf *b);
 void tb_relay_rtxbuf_clear(tb_relay_rtxbuf *b);
