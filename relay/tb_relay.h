@@ -3,7 +3,8 @@
  *
  * Objects:
  *   tb_relay        the whole media plane: worker threads, the DTLS certificate.
- *   tb_relay_room   one room's forwarding state, pinned to one media worker.
+ *   tb_relay_room   one room's forwarding state, on a home media worker (its
+ *                   subscribers may run on others when that worker is busy).
  *   tb_relay_pc     one peer connection of one participant, publish or subscribe.
  *   tb_relay_track  an immutable description of one published track.
  *
