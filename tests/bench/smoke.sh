@@ -17,14 +17,16 @@ if [ ! -x "$bench" ]; then
     exit 1
 fi
 
-# run_pass NAME [daemon options...]
+# run_pass NAME [daemon options...]; the daemon's log goes to $out/bench-NAME.daemon.log
 run_pass() {
     name=$1
     shift
     var=$(mktemp -d)
+    dlog="$out/bench-$name.daemon.log"
     "$bin" serve --config "$here/configs/telebridge.ini" -o server.port="$port" \
-        -o server.var_dir="$var" -o server.web_root="$here/web" --log-level warn \
-        -o room:bench.allow_anonymous=true -o room:bench.anonymous_role=speaker "$@" &
+        -o server.var_dir="$var" -o server.web_root="$here/web" --log-level info \
+        -o room:bench.allow_anonymous=true -o room:bench.anonymous_role=speaker "$@" \
+        >"$dlog" 2>&1 &
     server=$!
     i=0
     while ! ss -ltn | grep -q "127.0.0.1:$port " && [ $i -lt 100 ]; do
@@ -50,5 +52,11 @@ run_pass() {
 rc=0
 run_pass smoke || rc=1
 run_pass smoke-spread -o relay.workers=2 -o relay.spread_busy_percent=0 || rc=1
+# Media alone would also flow if every subscriber had stayed on the home worker.
+away=$(grep -c "on media worker 1 (the room's home worker is 0)" "$out/bench-smoke-spread.daemon.log")
+if [ "$away" -lt 2 ]; then
+    echo "smoke: smoke-spread: $away subscriber(s) placed away from the home worker, expected >= 2"
+    rc=1
+fi
 [ "$rc" -eq 0 ] && echo "smoke: PASS" || echo "smoke: FAIL"
 exit "$rc"

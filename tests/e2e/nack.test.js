@@ -73,4 +73,7 @@ test('NACKed video packets are retransmitted by the relay', { timeout: 120000 * 
   // the NACK answer in relay/feedback.c: lost 10 of ~12 at 3 %).
   const dropped = Math.max(1, Math.round(d.received * 0.05));
   assert.ok(d.lost <= dropped / 4, `packetsLost ${d.lost} should be far below ~${dropped} dropped`);
+  // The receiver's retransmissions came from another worker's buffer, not the home one's.
+  const away = daemon.allOutput.match(new RegExp(`\\[${ROOM}/${b.participantId}/sub\\] on media worker 1 `));
+  assert.ok(away, `the receiver's subscribe connection ran away from the room's home worker`);
 });

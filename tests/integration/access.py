@@ -27,11 +27,10 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tbtest import (SLOW, TEST_SECRET, Closed, Conn, Daemon, b64url, fixture, log,  # noqa: E402
-                    make_answer, mint)
+from tbtest import (SLOW, TEST_SECRET, Closed, Conn, Daemon, b64url, fixture,  # noqa: E402
+                    mint, run_cases)
 
 OFFER = fixture("chromium_offer_av.sdp")
 CASES = []
@@ -527,37 +526,7 @@ def main():
                                      "-o", "room:consult-2.kind=consultation",
                                      "-o", "rooms.empty_timeout=0"])
     ctx.daemon = d
-    d.start()
-    failed = []
-    try:
-        for fn in CASES:
-            if args.k and args.k not in fn.__name__:
-                continue
-            t0 = time.monotonic()
-            try:
-                fn(ctx)
-                log("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
-            except Exception:  # noqa: BLE001 - report every case
-                failed.append(fn.__name__)
-                log("FAIL %s\n%s" % (fn.__name__, traceback.format_exc()))
-            if not d.alive():
-                log("daemon died:\n" + d.tail())
-                failed.append("(daemon died)")
-                break
-    finally:
-        rc = d.stop()
-        report = d.sanitizer_report()
-        if report:
-            failed.append("(sanitizer report)")
-            log("sanitizer report:\n" + report)
-        if rc not in (0, None):
-            log("daemon exit status %s" % rc)
-        d.cleanup()
-    log("access: %d cases, %d failed%s" % (len(CASES) if not args.k else
-                                           sum(args.k in f.__name__ for f in CASES),
-                                           len(failed), (": " + ", ".join(failed)) if failed else ""))
-    return 1 if failed else 0
-
+    return run_cases('access', CASES, d, ctx, args.k)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -367,7 +367,9 @@ def run_cases(label, cases, daemon, arg, only=None):
                 failed.append("(daemon died)")
                 break
     finally:
-        daemon.stop()
+        rc = daemon.stop()
+        if rc not in (0, None):
+            log("daemon exit status %s" % rc)
         report = daemon.sanitizer_report()
         if report:
             failed.append("(sanitizer report)")
