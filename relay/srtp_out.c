@@ -5,10 +5,15 @@
 #include "common/tb_error.h"
 #include "common/tb_log.h"
 
+/* SHA1_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP_MAC, but EVP_MAC's
+ * HMAC in 3.0 duplicates its digest context on every init (a malloc and a free per packet)
+ * and keeps it behind several heap objects per connection. The HMAC key schedule here is
+ * two SHA-1 states made once per connection and copied by value per packet. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <glib.h>
 #include <limits.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <string.h>
 
 #define KEY_LEN      16
@@ -29,7 +34,8 @@ typedef struct roc_state {
 struct tb_relay_srtp_out {
     bool gcm;
     EVP_CIPHER_CTX *enc; /* AES-128-CTR or AES-128-GCM, session key set */
-    EVP_MAC_CTX *mac;    /* HMAC-SHA1 (CM only) */
+    SHA_CTX hmac_in;     /* HMAC-SHA1 (CM only): SHA-1 after (auth key XOR ipad) */
+    SHA_CTX hmac_out;    /* ... and after (auth key XOR opad), RFC 2104 */
     uint8_t salt[CM_SALT_LEN];
     roc_state rocs[MAX_SSRCS];
     int n_rocs;
@@ -73,13 +79,19 @@ tb_relay_srtp_out *tb_relay_srtp_out_create(const tb_relay_srtp_keys *k)
         !EVP_EncryptInit_ex(o->enc, gcm ? EVP_aes_128_gcm() : EVP_aes_128_ctr(), NULL, skey, NULL))
         rc = TB_EIO;
     if (rc == TB_OK && !gcm) {
-        EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        o->mac = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-        EVP_MAC_free(hmac);
-        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA1", 0),
-                               OSSL_PARAM_construct_end()};
-        if (!o->mac || !EVP_MAC_init(o->mac, auth, AUTH_KEY_LEN, params))
+        /* RFC 2104: the key (20 bytes, shorter than SHA-1's 64-byte block) zero-padded. */
+        uint8_t pad[SHA_CBLOCK];
+        memset(pad, 0x36, sizeof pad);
+        for (int i = 0; i < AUTH_KEY_LEN; i++)
+            pad[i] ^= auth[i];
+        if (!SHA1_Init(&o->hmac_in) || !SHA1_Update(&o->hmac_in, pad, sizeof pad))
             rc = TB_EIO;
+        memset(pad, 0x5c, sizeof pad);
+        for (int i = 0; i < AUTH_KEY_LEN; i++)
+            pad[i] ^= auth[i];
+        if (!SHA1_Init(&o->hmac_out) || !SHA1_Update(&o->hmac_out, pad, sizeof pad))
+            rc = TB_EIO;
+        explicit_bzero(pad, sizeof pad);
     }
     explicit_bzero(skey, sizeof skey);
     explicit_bzero(auth, sizeof auth);
@@ -96,7 +108,6 @@ void tb_relay_srtp_out_destroy(tb_relay_srtp_out *o)
     if (!o)
         return;
     EVP_CIPHER_CTX_free(o->enc);
-    EVP_MAC_CTX_free(o->mac);
     explicit_bzero(o, sizeof *o);
     g_free(o);
 }
@@ -182,11 +193,12 @@ static int protect_cm(tb_relay_srtp_out *o, uint8_t *buf, size_t hdr, size_t *le
     /* RFC 3711 §4.2: tag = HMAC-SHA1(auth key, packet || ROC), first 80 bits. */
     uint8_t rocb[4] = {(uint8_t)(roc >> 24), (uint8_t)(roc >> 16), (uint8_t)(roc >> 8),
                        (uint8_t)roc};
-    uint8_t mac[EVP_MAX_MD_SIZE];
-    size_t maclen = 0;
-    if (!EVP_MAC_init(o->mac, NULL, 0, NULL) || !EVP_MAC_update(o->mac, buf, *len) ||
-        !EVP_MAC_update(o->mac, rocb, 4) || !EVP_MAC_final(o->mac, mac, &maclen, sizeof mac) ||
-        maclen < CM_TAG_LEN)
+    uint8_t mac[SHA_DIGEST_LENGTH];
+    SHA_CTX c = o->hmac_in;
+    if (!SHA1_Update(&c, buf, *len) || !SHA1_Update(&c, rocb, 4) || !SHA1_Final(mac, &c))
+        return TB_EIO;
+    c = o->hmac_out;
+    if (!SHA1_Update(&c, mac, sizeof mac) || !SHA1_Final(mac, &c))
         return TB_EIO;
     memcpy(buf + *len, mac, CM_TAG_LEN);
     *len += CM_TAG_LEN;
