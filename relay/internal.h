@@ -81,6 +81,7 @@ typedef struct tb_relay__local {
     const char *session_id;
     unsigned version;
     const char *cname;
+    bool ice_lite; /* a=ice-lite at session level (RFC 8839 §5.3) */
 } tb_relay__local;
 
 /* Publish answer: accepts the m-lines with an empty `reject`, recvonly. (transfer full) */
@@ -278,6 +279,7 @@ struct tb_relay_pc {
     struct tb_relay__rxreg *rxreg; /* subscribe, once up: its socket in the worker's epoll */
     guint rx_idle;               /* readiness reports in a row that read nothing */
     GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
+    GPtrArray *unsent_dtls;      /* our DTLS datagrams made before ICE had a path (GBytes) */
     guint dtls_timer;
     tb_relay_pc_state wstate;
     GPtrArray *wtracks;          /* publish: tracks (refs) */

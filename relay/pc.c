@@ -398,6 +398,7 @@ static void fill_local(tb_relay_pc *pc, tb_relay__local *l, const char *setup)
     l->session_id = pc->session_id;
     l->version = pc->sdp_version++;
     l->cname = pc->owner;
+    l->ice_lite = pc->room->relay->cfg->ice_lite;
 }
 
 /* ---- publish ---- */

@@ -428,6 +428,8 @@ static GstSDPMessage *new_message(const tb_relay__local *l, const char *bundle)
         g_free(g);
     }
     gst_sdp_message_add_attribute(msg, "msid-semantic", " WMS *");
+    if (l->ice_lite)
+        gst_sdp_message_add_attribute(msg, "ice-lite", NULL);
     /* Also at session level (RFC 8122 §5 allows both): some clients look for it on
      * rejected m-lines too. */
     char fp[200];

@@ -35,6 +35,7 @@ static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
 }
 
 static void start_dtls_if_ready(tb_relay_pc *pc);
+static void flush_unsent_dtls(tb_relay_pc *pc);
 
 static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
                                gpointer data)
@@ -42,6 +43,7 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
     tb_relay_pc *pc = data;
     TB_LOG_DEBUG("[%s] ICE %s", pc->tag, nice_component_state_to_string(state));
     if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
+        flush_unsent_dtls(pc);
         if (!pc->ice_ready) {
             pc->ice_ready = true;
             start_dtls_if_ready(pc);
@@ -87,13 +89,38 @@ static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_
         grow_rcvbuf(pc);
     if (pc->rxreg) /* another local socket, perhaps: read that one */
         rx_attach(pc);
+    flush_unsent_dtls(pc);
 }
 
+/* As ICE lite, the browser's ClientHello can reach us right after its nominating check,
+ * before libnice has made that pair our selected one (it does so on its next tick, a few
+ * ms later): our answer to it would be dropped and the handshake would wait for the
+ * browser's retransmission, 200 ms or more. So what cannot go out yet is kept (a flight
+ * at most) and sent as soon as there is a path. */
 static void dtls_send(void *user, const uint8_t *buf, size_t len)
 {
     tb_relay_pc *pc = user;
-    if (pc->agent)
-        nice_agent_send(pc->agent, pc->stream_id, 1, (guint)len, (const gchar *)buf);
+    if (!pc->agent ||
+        nice_agent_send(pc->agent, pc->stream_id, 1, (guint)len, (const gchar *)buf) >= 0)
+        return;
+    if (pc->unsent_dtls->len < EARLY_DTLS_MAX) {
+        g_ptr_array_add(pc->unsent_dtls, g_bytes_new(buf, len));
+        TB_LOG_DEBUG("[%s] DTLS record of %zu bytes kept until ICE has a path", pc->tag, len);
+    }
+}
+
+static void flush_unsent_dtls(tb_relay_pc *pc)
+{
+    guint sent = 0;
+    while (sent < pc->unsent_dtls->len) {
+        gsize n;
+        const gchar *b = g_bytes_get_data(g_ptr_array_index(pc->unsent_dtls, sent), &n);
+        if (nice_agent_send(pc->agent, pc->stream_id, 1, (guint)n, b) < 0)
+            break;
+        sent++;
+    }
+    if (sent)
+        g_ptr_array_remove_range(pc->unsent_dtls, 0, sent);
 }
 
 static gboolean on_dtls_timer(gpointer data);
@@ -304,10 +331,18 @@ void tb_relay__transport_start(tb_relay_pc *pc)
     const tb_config_relay *cfg = pc->room->relay->cfg;
     GMainContext *ctx = pc->worker->ctx;
     pc->early_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-    /* We offer on subscribe connections, so we control ICE there (RFC 8445 §6.1.1). */
-    g_object_set(pc->agent, "controlling-mode", pc->role == TB_RELAY_PC_SUBSCRIBE, "ice-tcp", FALSE,
-                 "upnp", FALSE, "stun-pacing-timer", 5u, NULL);
+    pc->unsent_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    /* Lite (the default): the browser, a full agent, is controlling whoever offers
+     * (RFC 8445 §6.1.1); it checks at once and nominates, and we only answer. That saves
+     * the round trip in which the browser, controlled, would wait for its own check on the
+     * pair we nominated, and our checks and keepalives per connection. Full: we offer on
+     * subscribe connections, so we control ICE there. */
+    bool lite = cfg->ice_lite;
+    pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
+                                    NICE_AGENT_OPTION_ICE_TRICKLE |
+                                        (lite ? NICE_AGENT_OPTION_LITE_MODE : 0));
+    g_object_set(pc->agent, "controlling-mode", !lite && pc->role == TB_RELAY_PC_SUBSCRIBE,
+                 "ice-tcp", FALSE, "upnp", FALSE, "stun-pacing-timer", 5u, NULL);
     for (int i = 0; i < cfg->n_ice_addresses; i++) {
         NiceAddress a;
         nice_address_init(&a);
@@ -412,6 +447,10 @@ void tb_relay__transport_stop(tb_relay_pc *pc)
         nice_agent_remove_stream(pc->agent, pc->stream_id);
         g_object_unref(pc->agent);
         pc->agent = NULL;
+    }
+    if (pc->unsent_dtls) {
+        g_ptr_array_unref(pc->unsent_dtls);
+        pc->unsent_dtls = NULL;
     }
     if (pc->early_dtls) {
         g_ptr_array_unref(pc->early_dtls);

@@ -74,6 +74,7 @@ typedef struct bsdp {
     char fp_hash[16];
     char fp_value[200];
     char setup[16];
+    bool ice_lite; /* a=ice-lite: the server only answers checks; we control */
     int n_mlines;
     bsdp_mline m[BSDP_MAX_MLINES];
     int n_cands;
@@ -119,6 +120,7 @@ uint64_t bstat_seq_lost(const bstat_seq *s);
 /* The trailer the generator appends to every payload: magic + send time. */
 #define BENCH_TRAILER_LEN   12
 #define BENCH_TRAILER_MAGIC 0x54426e68u /* "TBnh" */
+#define BPC_ICE_PACING_MS   1 /* the generator's ICE check pacing (see bpc_create) */
 void bench_trailer_put(uint8_t *p, int64_t send_us);
 bool bench_trailer_get(const uint8_t *payload_end, size_t payload_len, int64_t *send_us);
 

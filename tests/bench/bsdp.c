@@ -52,6 +52,8 @@ int bsdp_parse(const char *text, bsdp *out)
                 g_strlcpy(out->fp_hash, h, sizeof out->fp_hash);
                 g_strlcpy(out->fp_value, v, sizeof out->fp_value);
             }
+        } else if (!strcmp(l, "a=ice-lite")) {
+            out->ice_lite = true;
         } else if (g_str_has_prefix(l, "a=setup:")) {
             copy_val(out->setup, sizeof out->setup, l + 8);
         } else if (g_str_has_prefix(l, "a=candidate:")) {

@@ -71,6 +71,7 @@ static void test_sdp_parse_answer(void)
     g_assert_cmpstr(d.fp_hash, ==, "sha-256");
     g_assert_cmpstr(d.fp_value, ==, "AA:BB:CC");
     g_assert_cmpstr(d.setup, ==, "actpass");
+    g_assert_false(d.ice_lite); /* Janus as Debian configures it: full ICE */
     g_assert_cmpint(d.n_mlines, ==, 3);
     g_assert_cmpint(d.n_cands, ==, 1);
     g_assert_true(g_str_has_prefix(d.cands[0], "candidate:1 1 udp"));
@@ -98,6 +99,12 @@ static void test_sdp_parse_answer(void)
     g_assert_cmpint(back.n_cands, ==, 1);
     g_free(ans);
     g_assert_cmpint(bsdp_parse("v=0\r\nm=audio 9 RTP/AVP 0\r\n", &d), ==, -1);
+    /* A lite server (ours by default) says so at session level; the generator then
+     * controls ICE, as a browser would. */
+    gchar *lite = g_strdup_printf("v=0\r\na=ice-lite\r\n%s", JANUS_OFFER + strlen("v=0\r\n"));
+    g_assert_cmpint(bsdp_parse(lite, &d), ==, 0);
+    g_assert_true(d.ice_lite);
+    g_free(lite);
 }
 
 static void test_sdp_offer(void)

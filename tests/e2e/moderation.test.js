@@ -9,7 +9,9 @@
 // - a removed and banned speaker sees why, and cannot rejoin with the same token.
 // The daemon runs two media workers and deals subscribers out over both
 // (relay.spread_busy_percent=0): the mute, taken on the room's home worker, must hold for
-// subscribers that either worker serves.
+// subscribers that either worker serves. It also runs full ICE (relay.ice_lite=false: the
+// relay controls ICE on the connections it offers) where the other tests run the default,
+// lite.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { Daemon } = require('./lib/daemon.js');
@@ -26,7 +28,8 @@ let step = 0;
 
 before(async () => {
   daemon = new Daemon('moderation', {
-    extraArgs: ['-o', 'relay.workers=2', '-o', 'relay.spread_busy_percent=0'],
+    extraArgs: ['-o', 'relay.workers=2', '-o', 'relay.spread_busy_percent=0',
+                '-o', 'relay.ice_lite=false'],
   });
   await daemon.start();
 });

@@ -96,8 +96,36 @@ static void test_answer_roundtrip(void)
     g_assert_nonnull(strstr(answer, "a=group:BUNDLE 0 1 2"));
     g_assert_nonnull(strstr(answer, "a=rtcp-mux"));
     g_assert_nonnull(strstr(answer, "a=ice-options:trickle"));
+    g_assert_null(strstr(answer, "a=ice-lite"));
     tb_relay__desc_clear(&offer);
     tb_relay__desc_clear(&ans);
+}
+
+/* As ICE lite, answers and offers say so once, at session level (RFC 8839 §5.3), before
+ * the first m-line, and still parse as ours. */
+static void test_ice_lite_attribute(void)
+{
+    g_autofree char *sdp = fixture("chromium_offer_av2.sdp");
+    tb_relay__desc offer, ans;
+    char err[256] = "";
+    g_assert_cmpint(tb_relay__sdp_parse(sdp, true, &offer, err, sizeof err), ==, TB_OK);
+    tb_relay__local l = local_params("passive");
+    l.ice_lite = true;
+    g_autofree char *answer = tb_relay__sdp_write_answer(&offer, &l);
+    const char *lite = strstr(answer, "\r\na=ice-lite\r\n");
+    g_assert_nonnull(lite);
+    g_assert_null(strstr(lite + strlen("\r\na=ice-lite"), "a=ice-lite"));
+    g_assert_true(lite < strstr(answer, "\r\nm="));
+    g_assert_cmpint(tb_relay__sdp_parse(answer, false, &ans, err, sizeof err), ==, TB_OK);
+    tb_relay__desc_clear(&ans);
+    tb_relay__desc_clear(&offer);
+
+    tb_relay__sub_mline line = {.mid = "0", .kind = TB_RELAY_KIND_AUDIO, .track = NULL};
+    l.setup = "actpass";
+    g_autofree char *sub = tb_relay__sdp_write_sub_offer(&line, 1, &l);
+    lite = strstr(sub, "\r\na=ice-lite\r\n");
+    g_assert_nonnull(lite);
+    g_assert_true(lite < strstr(sub, "\r\nm="));
 }
 
 static void test_sub_offer_and_chromium_answer(void)
@@ -245,6 +273,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/sdp/parse-chromium-offer", test_parse_chromium_offer);
     g_test_add_func("/sdp/answer-roundtrip", test_answer_roundtrip);
+    g_test_add_func("/sdp/ice-lite", test_ice_lite_attribute);
     g_test_add_func("/sdp/sub-offer-and-chromium-answer", test_sub_offer_and_chromium_answer);
     g_test_add_func("/sdp/refusals", test_refusals);
     g_test_add_func("/sdp/partial-rejection", test_partial_rejection);
