@@ -71,6 +71,14 @@ def main():
     lines.append(f"Machine: {result['machine']}, shared. Medians of {reps} runs per cell, "
                  f"{window} s measured per run, servers run one after the other with the same "
                  "load (tests/bench/tb-bench). Ratios are ours / Janus: below 1 is better.\n")
+    tb_opts = os.environ.get("TB_BENCH_TB_OPTS", "").strip()
+    ours_ice = "full" if "ice_lite=false" in tb_opts else "lite"
+    janus_ice = "lite" if os.environ.get("TB_BENCH_JANUS_LITE") == "1" else "full"
+    pacing = os.environ.get("TB_BENCH_ICE_PACING_MS") or "1"
+    result["ice"] = {"telebridge": ours_ice, "janus": janus_ice, "generator_pacing_ms": pacing}
+    lines.append(f"ICE: ours {ours_ice}, Janus {janus_ice}; the generator paces its checks at "
+                 f"{pacing} ms and controls ICE facing a lite server."
+                 + (f" Our server ran with {tb_opts}." if tb_opts else "") + "\n")
     if floor:
         lines.append(f"Floor (one SRTP protect + one UDP send of a {floor.get('packet_bytes')}-byte "
                      f"packet) with libsrtp: AES_CM_128_HMAC_SHA1_80 {fmt(floor.get('cm_us'), 2)} µs, "
