@@ -51,6 +51,8 @@ struct tb_sig_conn {
 void tb_sig_conn_send(tb_sig_conn *c, json_t *msg);
 /* Queues an already serialised message (transfer full, g_malloc'd), as it is. */
 void tb_sig_conn_send_text(tb_sig_conn *c, char *text);
+/* The same, after the room's latest arrivals, like tb_sig_conn_send. */
+void tb_sig_conn_send_message_text(tb_sig_conn *c, char *text);
 /* Queues a close with `status` after what is already queued. */
 void tb_sig_conn_close(tb_sig_conn *c, int status);
 
@@ -65,6 +67,8 @@ void tb_sig_conn_close(tb_sig_conn *c, int status);
 void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len);
 /* Replies. `data` is transfer full (NULL = {}). */
 void tb_sig_reply(tb_sig_conn *c, json_int_t id, json_t *data);
+/* A reply whose data is already serialised (transfer full, g_free'd; NULL = failure). */
+void tb_sig_reply_text(tb_sig_conn *c, json_int_t id, char *data);
 void tb_sig_error(tb_sig_conn *c, const json_t *id, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -180,6 +184,16 @@ typedef enum {
     TB_SIG_N_MEDIA
 } tb_sig_media;
 
+/* The fields a participant's JSON is made from (snapshot.c compares them). */
+typedef struct tb_sig_participant_key {
+    tb_sig_role role, base_role;
+    unsigned perms;
+    uint32_t hand_seq;
+    int consent;
+    bool audio, video, hand, floor;
+    bool mod_muted[TB_SIG_N_MEDIA];
+} tb_sig_participant_key;
+
 struct tb_sig_participant {
     char id[16];
     char *name;
@@ -204,6 +218,9 @@ struct tb_sig_participant {
     double chat_tokens;             /* chat rate limit (token bucket) */
     int64_t chat_last_us;
     int64_t roster_seq; /* the last arrival it was told of (roster.c); 0 = not entered */
+    char *json_text;    /* its JSON, serialised (snapshot.c); owned, NULL = not made yet */
+    char *json_tracks;  /* ... the tracks it listed, and the other fields it was made from */
+    tb_sig_participant_key json_key;
 };
 
 struct tb_sig_room {
@@ -269,8 +286,13 @@ void tb_sig_room_broadcast_moderators(tb_sig_room *room, json_t *msg);
 json_t *tb_sig_room_state_json(tb_sig_room *room);
 /* Sends room_updated to everyone. */
 void tb_sig_room_state_changed(tb_sig_room *room);
-/* Everything a newly admitted participant needs: the join reply's data. */
-json_t *tb_sig_room_snapshot(tb_sig_participant *p);
+/* snapshot.c: everything a newly admitted participant needs, serialised (the join
+ * reply's data; with `type`, an event of that type). Transfer full (g_free); NULL on
+ * failure. */
+char *tb_sig_room_snapshot_text(tb_sig_participant *p, const char *type);
+/* The participant's JSON, serialised; owned by p and remade when a field changed. */
+const char *tb_sig_participant_text(tb_sig_participant *p);
+void tb_sig_participant_text_clear(tb_sig_participant *p);
 /* Sends participant_updated about p to everyone (p included). */
 void tb_sig_participant_changed(tb_sig_participant *p);
 /* Admitted participant `id`, or one in the waiting room; NULL if none. */

@@ -42,9 +42,9 @@ void tb_sig_lobby_admit_participant(tb_sig_participant *p, tb_sig_participant *b
     TB_LOG_INFO("[%s/%s] admitted by %s", room->name, p->id, by ? by->id : "server");
     tb_sig_audit(room, by, "admit", p, NULL);
     if (p->conn) {
-        json_t *ev = tb_sig_room_snapshot(p);
-        json_object_set_new(ev, "type", json_string("admitted"));
-        tb_sig_conn_send(p->conn, ev);
+        char *ev = tb_sig_room_snapshot_text(p, "admitted");
+        if (ev)
+            tb_sig_conn_send_message_text(p->conn, ev);
     }
     tb_sig_room_enter(p);
     tb_sig_room_update_subscription(p);

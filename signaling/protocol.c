@@ -63,6 +63,20 @@ void tb_sig_reply(tb_sig_conn *c, json_int_t id, json_t *data)
     tb_sig_conn_send(c, m);
 }
 
+void tb_sig_reply_text(tb_sig_conn *c, json_int_t id, char *data)
+{
+    if (!data) {
+        json_t *j = json_integer(id);
+        tb_sig_error(c, j, "internal", "the reply could not be made");
+        json_decref(j);
+        return;
+    }
+    tb_sig_conn_send_message_text(
+        c, g_strdup_printf("{\"type\":\"reply\",\"id\":%" JSON_INTEGER_FORMAT ",\"data\":%s}", id,
+                           data));
+    g_free(data);
+}
+
 void tb_sig_error(tb_sig_conn *c, const json_t *id, const char *code, const char *fmt, ...)
 {
     char reason[512];

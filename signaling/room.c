@@ -267,26 +267,6 @@ void tb_sig_room_state_changed(tb_sig_room *room)
         json_pack("{s:s, s:o}", "type", "room_updated", "room", tb_sig_room_state_json(room)));
 }
 
-json_t *tb_sig_room_snapshot(tb_sig_participant *p)
-{
-    tb_sig_room *room = p->room;
-    json_t *others = json_array();
-    for (guint i = 0; i < room->participants->len; i++) {
-        tb_sig_participant *o = g_ptr_array_index(room->participants, i);
-        if (o != p)
-            json_array_append_new(others, tb_sig_participant_json(o));
-    }
-    json_t *d =
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:[], s:o, s:o, s:o}", "participant_id",
-                  p->id, "room", room->name, "name", p->name, "role", tb_sig_role_name(p->role),
-                  "perms", tb_sig_perms_json(p->perms), "waiting", false, "participants", others,
-                  "ice_servers", "room_state", tb_sig_room_state_json(room), "chat",
-                  tb_sig_chat_history(room), "self", tb_sig_participant_json(p));
-    if (p->perms & TB_SIG_PERM_MODERATE)
-        json_object_set_new(d, "lobby", tb_sig_lobby_json(room));
-    return d;
-}
-
 void tb_sig_participant_changed(tb_sig_participant *p)
 {
     if (!p->admitted)
@@ -371,6 +351,7 @@ static void participant_free(tb_sig_participant *p)
 {
     if (p->conn)
         p->conn->participant = NULL;
+    tb_sig_participant_text_clear(p);
     g_free(p->name);
     g_free(p->identity);
     g_free(p);

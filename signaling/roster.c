@@ -24,7 +24,7 @@ typedef struct {
 static void arrival_free(gpointer data)
 {
     arrival *a = data;
-    free(a->text);
+    g_free(a->text);
     g_free(a);
 }
 
@@ -101,11 +101,10 @@ void tb_sig_roster_joined(tb_sig_participant *p)
     tb_sig_room *room = p->room;
     if (!room->pending_joins)
         room->pending_joins = g_ptr_array_new_with_free_func(arrival_free);
-    json_t *j = tb_sig_participant_json(p);
+    const char *text = tb_sig_participant_text(p);
     arrival *a = g_new0(arrival, 1);
     a->seq = ++room->join_seq;
-    a->text = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
+    a->text = g_strdup(text);
     p->roster_seq = a->seq; /* its snapshot, sent just before, had everyone else */
     if (!a->text) {
         arrival_free(a);

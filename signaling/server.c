@@ -49,10 +49,15 @@ void tb_sig_conn_send(tb_sig_conn *c, json_t *msg)
     json_decref(msg);
     if (!text)
         return;
+    tb_sig_conn_send_message_text(c, g_strdup(text));
+    free(text);
+}
+
+void tb_sig_conn_send_message_text(tb_sig_conn *c, char *text)
+{
     if (c->participant)
         tb_sig_roster_catch_up(c->participant);
-    tb_sig_conn_send_text(c, g_strdup(text));
-    free(text);
+    tb_sig_conn_send_text(c, text);
 }
 
 void tb_sig_conn_send_text(tb_sig_conn *c, char *text)

@@ -210,7 +210,7 @@ void tb_sig_session_join(tb_sig_request *r)
         tb_sig_lobby_notify(room);
         return;
     }
-    tb_sig_reply(c, rid(r), tb_sig_room_snapshot(p));
+    tb_sig_reply_text(c, rid(r), tb_sig_room_snapshot_text(p, NULL));
     tb_sig_room_enter(p);
     tb_sig_room_update_subscription(p);
 }

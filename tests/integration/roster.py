@@ -9,6 +9,9 @@ WebSocket clients:
 - Order: what a newcomer does right after joining (a media update, a chat message) never
   reaches the others before its arrival does.
 - A newcomer that leaves before its arrival was announced is announced, then gone.
+- The join snapshot describes everyone as they are now: after each change to a
+  participant (media, hand, a moderator's mute), a newcomer's snapshot has exactly what
+  the room was last told about that participant (snapshot.c reuses kept texts).
 
 Usage: tests/integration/roster.py [-k SUBSTRING]
 """
@@ -131,6 +134,53 @@ def newcomer_news_follows_its_arrival(d):
             c.close()
         drain(first, 0.3 * SLOW)
     first.close()
+
+
+def latest_update(c, pid):
+    """The last participant_updated about `pid` that c received, after draining."""
+    last = None
+    for m in drain(c, 0.3 * SLOW):
+        if m.get("type") == "participant_updated" and m.get("participant_id") == pid:
+            last = m["participant"]
+    assert last is not None, "no participant_updated about %s" % pid
+    return last
+
+
+@case
+def snapshot_is_current(d):
+    room = "roster-snapshot"
+    mod = join(d, room, "Модератор", role="moderator")
+    spk = join(d, room, "Докладчик")
+    drain(mod)
+    changes = [
+        ("media", spk, {"type": "media", "audio": False, "video": True}),
+        ("hand", spk, {"type": "hand", "raised": True}),
+        ("mute", mod, {"type": "mute", "participant_id": spk.pid, "kind": "video",
+                       "muted": True}),
+        ("hand down", spk, {"type": "hand", "raised": False}),
+    ]
+    for i, (what, who, msg) in enumerate(changes):
+        r = who.request(msg.pop("type"), **msg)
+        assert r["type"] == "reply", (what, r)
+        want = latest_update(mod, spk.pid)
+        newcomer = Conn(d.ws_url)
+        r = newcomer.request("join", room=room, name="Гость %d" % i,
+                             token=mint(room, "viewer", name="Гость %d" % i))
+        assert r["type"] == "reply", r
+        data = r["data"]
+        got = {p["id"]: p for p in data["participants"]}
+        assert got.get(spk.pid) == want, (what, got.get(spk.pid), want)
+        assert data["self"]["id"] == data["participant_id"], data["self"]
+        assert data["participant_id"] not in got, "the newcomer is listed among the others"
+        assert mod.pid in got and got[mod.pid]["role"] == "moderator", got.get(mod.pid)
+        for key in ("room", "role", "perms", "room_state", "chat", "ice_servers"):
+            assert key in data, (key, sorted(data))
+        newcomer.close()
+        drain(mod, 0.2 * SLOW)
+        drain(spk, 0.2 * SLOW)
+    log("   snapshots matched the last update after %d changes" % len(changes))
+    mod.close()
+    spk.close()
 
 
 @case
