@@ -85,6 +85,10 @@ typedef struct bsdp {
  * ICE credentials, no fingerprint, no m-line). */
 int bsdp_parse(const char *text, bsdp *out);
 
+/* bmsg.c: a message from our server that the generator never acts on (the roster and room
+ * news every participant gets), told from its leading "type" without parsing it. */
+bool bmsg_tb_unused(const char *text, size_t len);
+
 typedef struct bsdp_local {
     const char *ufrag, *pwd, *fingerprint; /* fingerprint: "AB:CD:..." sha-256 */
     const char *const *cands;              /* "candidate:..." strings */

@@ -358,6 +358,10 @@ static void on_ws_open(void *user)
 static void on_ws_message(void *user, const char *text, size_t len)
 {
     bpart *p = user;
+    if (p->g->server == BSERVER_TB && bmsg_tb_unused(text, len)) {
+        bpart_trace(p, "<- %.200s", text);
+        return;
+    }
     json_error_t e;
     json_t *m = json_loadb(text, len, 0, &e);
     if (!json_is_object(m)) {

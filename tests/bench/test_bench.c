@@ -208,9 +208,31 @@ static void test_clip_parse(void)
     g_assert_cmpint(bclip_parse(buf, 10, 90000, true, 33333, &c), ==, -1);
 }
 
+static bool unused(const char *m)
+{
+    return bmsg_tb_unused(m, strlen(m));
+}
+
+static void test_unused_messages(void)
+{
+    g_assert_true(unused("{\"type\":\"participants_joined\",\"participants\":[{\"id\":\"p1\"}]}"));
+    g_assert_true(unused("{\"type\":\"participant_updated\",\"participant_id\":\"p1\"}"));
+    g_assert_true(unused("{\"type\":\"room_updated\",\"room\":{\"name\":\"bench\"}}"));
+    /* What the generator acts on is always parsed. */
+    g_assert_false(unused("{\"type\":\"reply\",\"id\":1,\"data\":{\"participant_id\":\"p1\"}}"));
+    g_assert_false(unused("{\"type\":\"error\",\"id\":1,\"code\":\"room_full\",\"reason\":\"x\"}"));
+    g_assert_false(unused("{\"type\":\"offer\",\"revision\":1,\"sdp\":\"v=0\\r\\n\"}"));
+    g_assert_false(unused("{\"type\":\"candidate\",\"pc\":\"sub\",\"candidate\":\"\"}"));
+    /* Not written type-first (or not ours): parsed, never dropped on a guess. */
+    g_assert_false(unused("{\"id\":1,\"type\":\"participants_joined\",\"participants\":[]}"));
+    g_assert_false(unused("{\"type\": \"participants_joined\", \"participants\": []}"));
+    g_assert_false(unused("{\"type\":\"x\"}"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/bench/unused-messages", test_unused_messages);
     g_test_add_func("/bench/ws/roundtrip", test_ws_roundtrip);
     g_test_add_func("/bench/ws/limits", test_ws_limits);
     g_test_add_func("/bench/ws/accept", test_ws_accept);
