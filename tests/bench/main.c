@@ -228,6 +228,10 @@ typedef struct result {
     int subs_total, subs_with_media;
     uint64_t expected, lost, window_pkts;
     double window_s, server_cpu_us, gen_cpu_us;
+    /* The subscribers' joins: server and generator CPU time from the first join request to
+     * the last first packet, and the RTP packets subscribers got meanwhile. */
+    double join_server_cpu_us, join_gen_cpu_us;
+    uint64_t join_pkts;
     long rss0, rss1;
     uint64_t rcvbuf_drops, sndbuf_drops;
 } result;
@@ -262,13 +266,19 @@ static json_t *emit(const result *r)
     int nsubs = G.roundtable ? G.publishers : G.subscribers;
     double rss_per_sub =
         (r->rss0 >= 0 && r->rss1 >= 0 && nsubs) ? (double)(r->rss1 - r->rss0) / nsubs : -1;
+    /* Server CPU per join: what the join phase cost beyond forwarding the packets that
+     * already flowed to the first joiners meanwhile (at the window's cost per packet). */
+    double join_cpu_ms =
+        nsubs ? MAX(0.0, r->join_server_cpu_us - (double)r->join_pkts * cpu_pp) / nsubs / 1e3 : 0;
+    double join_gen_ms = nsubs ? r->join_gen_cpu_us / nsubs / 1e3 : 0;
     printf("%s %s %s: %d/%d subscribers got media, %" G_GUINT64_FORMAT " packets in %.1f s, "
            "server %.2f us/packet, loss %.3f %%, delay p50 %.2f ms p99 %.2f ms, "
-           "join p50 %.0f ms p95 %.0f ms, rss/sub %.0f kB, generator %.0f %% CPU, "
+           "join p50 %.0f ms p95 %.0f ms, server CPU/join %.2f ms (generator %.2f ms), "
+           "rss/sub %.0f kB, generator %.0f %% CPU, "
            "dropped at full sockets %" G_GUINT64_FORMAT " in / %" G_GUINT64_FORMAT " out%s\n",
            G.scenario, G.server == BSERVER_TB ? "telebridge" : "janus", G.gcm ? "gcm" : "cm",
            r->subs_with_media, r->subs_total, r->window_pkts, r->window_s, cpu_pp, loss, ms(d50),
-           ms(d99), ms(j50), ms(j95), rss_per_sub,
+           ms(d99), ms(j50), ms(j95), join_cpu_ms, join_gen_ms, rss_per_sub,
            r->window_s > 0 ? 100.0 * r->gen_cpu_us / (r->window_s * 1e6) : 0, r->rcvbuf_drops,
            r->sndbuf_drops, G.profile_mismatch ? " (SRTP PROFILE MISMATCH)" : "");
     json_t *o = json_pack(
@@ -284,6 +294,8 @@ static json_t *emit(const result *r)
         "gen_cpu_pct", r->window_s > 0 ? 100.0 * r->gen_cpu_us / (r->window_s * 1e6) : 0.0,
         "rss_kb_before", (json_int_t)r->rss0, "rss_kb_after", (json_int_t)r->rss1,
         "profile_mismatch", (json_int_t)G.profile_mismatch);
+    json_object_set_new(o, "join_server_cpu_ms", json_real(join_cpu_ms));
+    json_object_set_new(o, "join_gen_cpu_ms", json_real(join_gen_ms));
     json_object_set_new(o, "udp_rcvbuf_drops", json_integer((json_int_t)r->rcvbuf_drops));
     json_object_set_new(o, "udp_sndbuf_drops", json_integer((json_int_t)r->sndbuf_drops));
     return o;
@@ -307,6 +319,8 @@ static int run_load(void)
         g_printerr("tb-bench: not every publisher came up\n");
     if (G.server_pid)
         r.rss0 = bproc_rss_kb(G.server_pid);
+    int64_t jc0 = G.server_pid ? bproc_cpu_us(G.server_pid) : 0, jg0 = self_cpu_us();
+    uint64_t jp0 = rx_total();
     if (G.roundtable) {
         for (guint i = 0; i < G.parts->len; i++)
             bpart_janus_subscribe(g_ptr_array_index(G.parts, i));
@@ -326,6 +340,9 @@ static int run_load(void)
                            batch_to - 1);
         }
     }
+    r.join_server_cpu_us = G.server_pid ? (double)(bproc_cpu_us(G.server_pid) - jc0) : 0;
+    r.join_gen_cpu_us = (double)(self_cpu_us() - jg0);
+    r.join_pkts = rx_total() - jp0;
     run_until(NULL, G.warmup_s);
     if (G.server_pid)
         r.rss1 = bproc_rss_kb(G.server_pid);
