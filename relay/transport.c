@@ -334,9 +334,10 @@ void tb_relay__transport_start(tb_relay_pc *pc)
     pc->unsent_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     /* Lite (the default): the browser, a full agent, is controlling whoever offers
      * (RFC 8445 §6.1.1); it checks at once and nominates, and we only answer. That saves
-     * the round trip in which the browser, controlled, would wait for its own check on the
-     * pair we nominated, and our checks and keepalives per connection. Full: we offer on
-     * subscribe connections, so we control ICE there. */
+     * the exchange in which the browser, controlled, must see its own check succeed on the
+     * pair we nominated, and our own checks per connection (a few ms per join measured,
+     * docs/performance.md change 12). Full: we offer on subscribe connections, so we
+     * control ICE there. */
     bool lite = cfg->ice_lite;
     pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
                                     NICE_AGENT_OPTION_ICE_TRICKLE |
