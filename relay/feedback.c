@@ -170,10 +170,11 @@ static void publisher_reports(tb_relay_pc *pc, int64_t now)
     tb_relay__transport_send_rtcp(pc, b, off);
 }
 
-/* NTP timestamp `us` microseconds after `ntp`. */
-static uint64_t ntp_add_us(uint64_t ntp, int64_t us)
+/* NTP timestamp `us` microseconds after `ntp` (before it when negative: a multiplication,
+ * since shifting a negative value is undefined). */
+uint64_t tb_relay__ntp_add_us(uint64_t ntp, int64_t us)
 {
-    return ntp + (uint64_t)(((__int128)us << 32) / 1000000);
+    return ntp + (uint64_t)(((__int128)us * ((__int128)1 << 32)) / 1000000);
 }
 
 static void subscriber_reports(tb_relay_pc *pc, int64_t now)
@@ -192,8 +193,10 @@ static void subscriber_reports(tb_relay_pc *pc, int64_t now)
         g_mutex_unlock(&t->sr.lock);
         if (!have)
             continue;
-        int64_t since = now - sr_local_us;
-        uint64_t ntp = ntp_add_us(sr_ntp, since);
+        /* The SR may be newer than this tick's `now` when the home worker is another
+         * thread and took it in meanwhile: then it describes the present. */
+        int64_t since = MAX(now - sr_local_us, 0);
+        uint64_t ntp = tb_relay__ntp_add_us(sr_ntp, since);
         uint32_t rtp = sr_rtp + s->rw.ts_delta +
                        (uint32_t)((since * (int64_t)t->codec.clock_rate) / 1000000);
         uint8_t *b = pc->tx;

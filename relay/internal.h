@@ -328,6 +328,9 @@ void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *tra
                                  uint32_t ssrc);
 void tb_relay__forward_stop_pc(tb_relay_pc *pc);
 gboolean tb_relay__forward_rtcp_tick(gpointer pc);
+/* The NTP timestamp (32.32 fixed point) `us` microseconds after `ntp`; before it when
+ * `us` is negative. */
+uint64_t tb_relay__ntp_add_us(uint64_t ntp, int64_t us);
 
 /* speaker.c, [worker]: RFC 6464 levels → the room's active speaker. */
 void tb_relay__speaker_on_packet(tb_relay_track *t, const uint8_t *buf, const tb_relay_rtp_header *h);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/tb_error.h"
+#include "relay/internal.h"
 #include "relay/rtcp.h"
 
 #define MAX_ITEMS 16
@@ -566,9 +567,24 @@ static void test_stats_lsr_dlsr(void)
     g_assert_cmpuint(b.dlsr, ==, 0);
 }
 
+/* A sender report's NTP time moved by the time since the publisher's SR (feedback.c),
+ * also backwards: a negative offset once crashed the UBSan build (shifting a negative). */
+static void test_ntp_add_us(void)
+{
+    uint64_t ntp = (uint64_t)3900000000u << 32; /* a 2023 NTP second, .0 */
+    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, 0), ==, ntp);
+    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, 1000000), ==, ntp + ((uint64_t)1 << 32));
+    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, 500000), ==, ntp + ((uint64_t)1 << 31));
+    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, -1000000), ==, ntp - ((uint64_t)1 << 32));
+    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, -2082), ==, ntp - 8942121u); /* truncated toward zero */
+    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, INT64_C(3600) * 1000000), ==,
+                     ntp + ((uint64_t)3600 << 32));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/relay/rtcp/ntp-add-us", test_ntp_add_us);
     g_test_add_func("/relay/rtcp/parse/sr-sdes", test_parse_sr_sdes);
     g_test_add_func("/relay/rtcp/parse/rr", test_parse_rr);
     g_test_add_func("/relay/rtcp/parse/feedback", test_parse_feedback);
