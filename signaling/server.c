@@ -28,9 +28,10 @@ static tb_sig_conn *conn_new(tb_sig_server *srv, struct lws *wsi)
     c->rx = g_byte_array_new();
     g_queue_init(&c->out);
     c->last_rx_us = tb_time_mono_us();
-    char name[64] = "", ip[64] = "";
-    lws_get_peer_addresses(wsi, lws_get_socket_fd(wsi), name, sizeof name, ip, sizeof ip);
-    g_strlcpy(c->peer, ip, sizeof c->peer);
+    /* The numeric address only: lws_get_peer_addresses() also resolves the name, a
+     * blocking reverse DNS lookup on the signaling thread for every connection. */
+    if (!lws_get_peer_simple(wsi, c->peer, sizeof c->peer))
+        g_strlcpy(c->peer, "?", sizeof c->peer);
     srv->conns = g_list_prepend(srv->conns, c);
     return c;
 }
