@@ -38,7 +38,7 @@ static const key_def keys[] = {
     {"relay", "port_max", KEY_INT, OFF(relay.port_max), "0", 0, 65535},
     {"relay", "workers", KEY_INT, OFF(relay.workers), "0", 0, 256},
     {"relay", "prefer_gcm", KEY_BOOL, OFF(relay.prefer_gcm), "true", 0, 0},
-    {"relay", "ice_lite", KEY_BOOL, OFF(relay.ice_lite), "true", 0, 0},
+    {"relay", "ice_lite", KEY_BOOL, OFF(relay.ice_lite), "false", 0, 0},
     {"relay", "rtx_buffer_packets", KEY_INT, OFF(relay.rtx_buffer_packets), "512", 16, 32768},
     {"relay", "pli_throttle_ms", KEY_INT, OFF(relay.pli_throttle_ms), "500", 0, 10000},
     {"relay", "spread_busy_percent", KEY_INT, OFF(relay.spread_busy_percent), "60", 0, 100},

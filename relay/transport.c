@@ -37,11 +37,20 @@ static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
 static void start_dtls_if_ready(tb_relay_pc *pc);
 static void flush_unsent_dtls(tb_relay_pc *pc);
 
+#define READY_IDLE_TIMEOUT_MS 50u /* libnice's minimum */
+
 static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
                                gpointer data)
 {
     tb_relay_pc *pc = data;
     TB_LOG_DEBUG("[%s] ICE %s", pc->tag, nice_component_state_to_string(state));
+    /* libnice keeps an agent's check timer firing every stun-pacing-timer (5 ms) for its
+     * idle-timeout, 5 s, after the last check, before it judges failed components. Once
+     * a pair is nominated there is nothing left to judge; those 1000 wake-ups per
+     * connection were ~20 % of the forwarding CPU at 1 -> 10 in the seconds after a join
+     * (docs/performance.md, change 17). */
+    if (state == NICE_COMPONENT_STATE_READY)
+        g_object_set(agent, "idle-timeout", READY_IDLE_TIMEOUT_MS, NULL);
     if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
         flush_unsent_dtls(pc);
         if (!pc->ice_ready) {

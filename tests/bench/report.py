@@ -72,7 +72,7 @@ def main():
                  f"{window} s measured per run, servers run one after the other with the same "
                  "load (tests/bench/tb-bench). Ratios are ours / Janus: below 1 is better.\n")
     tb_opts = os.environ.get("TB_BENCH_TB_OPTS", "").strip()
-    ours_ice = "full" if "ice_lite=false" in tb_opts else "lite"
+    ours_ice = "lite" if "ice_lite=true" in tb_opts else "full"
     janus_ice = "lite" if os.environ.get("TB_BENCH_JANUS_LITE") == "1" else "full"
     pacing = os.environ.get("TB_BENCH_ICE_PACING_MS") or "1"
     result["ice"] = {"telebridge": ours_ice, "janus": janus_ice, "generator_pacing_ms": pacing}

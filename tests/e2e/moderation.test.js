@@ -9,9 +9,9 @@
 // - a removed and banned speaker sees why, and cannot rejoin with the same token.
 // The daemon runs two media workers and deals subscribers out over both
 // (relay.spread_busy_percent=0): the mute, taken on the room's home worker, must hold for
-// subscribers that either worker serves. It also runs full ICE (relay.ice_lite=false: the
-// relay controls ICE on the connections it offers) where the other tests run the default,
-// lite.
+// subscribers that either worker serves. It also runs ICE lite (relay.ice_lite=true: the
+// relay says a=ice-lite and the browser controls ICE on every connection) where the other
+// tests run the default, full ICE.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { Daemon } = require('./lib/daemon.js');
@@ -29,7 +29,7 @@ let step = 0;
 before(async () => {
   daemon = new Daemon('moderation', {
     extraArgs: ['-o', 'relay.workers=2', '-o', 'relay.spread_busy_percent=0',
-                '-o', 'relay.ice_lite=false'],
+                '-o', 'relay.ice_lite=true'],
   });
   await daemon.start();
 });

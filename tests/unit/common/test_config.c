@@ -19,7 +19,7 @@ static void test_defaults(void)
     g_assert_cmpstr(c.rooms.defaults.kind, ==, "roundtable");
     g_assert_cmpstr(c.rooms.defaults.anonymous_role, ==, "participant");
     g_assert_true(c.relay.prefer_gcm);
-    g_assert_true(c.relay.ice_lite);
+    g_assert_false(c.relay.ice_lite);
     g_assert_cmpint(c.relay.rtx_buffer_packets, ==, 512);
     tb_config_clear(&c);
 }
@@ -60,14 +60,14 @@ static void test_values_and_overrides(void)
     char err[256] = "";
     const char *ini = "[server]\nport = 9000\n[relay]\nice_addresses = 127.0.0.1, ::1\n"
                       "prefer_gcm = no\n[rooms]\nallow_anonymous=false\n";
-    const char *ov[] = {"server.port=9100", "relay.workers=3", "relay.ice_lite=false", NULL};
+    const char *ov[] = {"server.port=9100", "relay.workers=3", "relay.ice_lite=true", NULL};
     g_assert_cmpint(tb_config_load_data(&c, ini, ov, err, sizeof err), ==, TB_OK);
     g_assert_cmpint(c.server.port, ==, 9100); /* the command line wins */
     g_assert_cmpint(c.relay.workers, ==, 3);
     g_assert_cmpint(c.relay.n_ice_addresses, ==, 2);
     g_assert_cmpstr(c.relay.ice_addresses[1], ==, "::1");
     g_assert_false(c.relay.prefer_gcm);
-    g_assert_false(c.relay.ice_lite);
+    g_assert_true(c.relay.ice_lite);
     g_assert_false(c.rooms.defaults.allow_anonymous);
     tb_config_clear(&c);
 }
