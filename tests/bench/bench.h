@@ -88,6 +88,9 @@ int bsdp_parse(const char *text, bsdp *out);
 /* bmsg.c: a message from our server that the generator never acts on (the roster and room
  * news every participant gets), told from its leading "type" without parsing it. */
 bool bmsg_tb_unused(const char *text, size_t len);
+/* The id of a reply from our server ({"type":"reply","id":N,...}), or -1 for anything
+ * else; read without parsing the message. */
+int bmsg_tb_reply_id(const char *text, size_t len);
 
 typedef struct bsdp_local {
     const char *ufrag, *pwd, *fingerprint; /* fingerprint: "AB:CD:..." sha-256 */

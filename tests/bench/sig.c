@@ -358,7 +358,10 @@ static void on_ws_open(void *user)
 static void on_ws_message(void *user, const char *text, size_t len)
 {
     bpart *p = user;
-    if (p->g->server == BSERVER_TB && bmsg_tb_unused(text, len)) {
+    /* Our roster news, and the join reply (id 1) for a subscriber only: nothing in them is
+     * used (bmsg.c). A publisher's join reply starts its publish connection. */
+    if (p->g->server == BSERVER_TB &&
+        (bmsg_tb_unused(text, len) || (!p->pub && bmsg_tb_reply_id(text, len) == 1))) {
         bpart_trace(p, "<- %.200s", text);
         return;
     }

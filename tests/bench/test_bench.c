@@ -229,10 +229,28 @@ static void test_unused_messages(void)
     g_assert_false(unused("{\"type\":\"x\"}"));
 }
 
+static int reply_id(const char *m)
+{
+    return bmsg_tb_reply_id(m, strlen(m));
+}
+
+static void test_reply_id(void)
+{
+    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":1,\"data\":{\"participants\":[]}}"), ==, 1);
+    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":27,\"data\":{}}"), ==, 27);
+    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":3}"), ==, 3);
+    g_assert_cmpint(reply_id("{\"type\":\"error\",\"id\":1,\"code\":\"x\"}"), ==, -1);
+    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":\"1\"}"), ==, -1);
+    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":"), ==, -1);
+    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":12"), ==, -1); /* cut short */
+    g_assert_cmpint(reply_id("{\"id\":1,\"type\":\"reply\"}"), ==, -1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/bench/unused-messages", test_unused_messages);
+    g_test_add_func("/bench/reply-id", test_reply_id);
     g_test_add_func("/bench/ws/roundtrip", test_ws_roundtrip);
     g_test_add_func("/bench/ws/limits", test_ws_limits);
     g_test_add_func("/bench/ws/accept", test_ws_accept);
