@@ -90,6 +90,7 @@ struct tb_relay_dtls {
     unsigned remote_fp_len;
     tb_relay_srtp_keys keys; /* valid in CONNECTED */
     tb_log_ratelimit rl;
+    unsigned rtx_initial_us; /* first handshake retransmission timeout */
 };
 
 /* ---- OpenSSL helpers ---- */
@@ -295,9 +296,9 @@ const char *tb_relay_dtls_cert_fingerprint(const tb_relay_dtls_cert *c)
 
 static unsigned int rtx_timer_cb(SSL *ssl, unsigned int previous_us)
 {
-    (void)ssl;
+    const tb_relay_dtls *d = SSL_get_app_data(ssl);
     if (previous_us == 0)
-        return RTX_INITIAL_US;
+        return d ? d->rtx_initial_us : RTX_INITIAL_US;
     return previous_us >= RTX_MAX_US / 2 ? RTX_MAX_US : previous_us * 2;
 }
 
@@ -316,6 +317,7 @@ tb_relay_dtls *tb_relay_dtls_create(tb_relay_dtls_cert *cert, bool is_client, bo
     d->user = user;
     d->is_client = is_client;
     d->state = TB_RELAY_DTLS_NEW;
+    d->rtx_initial_us = RTX_INITIAL_US;
 
     d->ssl = SSL_new(cert->ctx);
     BIO *rbio = BIO_new(BIO_s_mem());
@@ -325,6 +327,7 @@ tb_relay_dtls *tb_relay_dtls_create(tb_relay_dtls_cert *cert, bool is_client, bo
         BIO_free(wbio);
         goto fail;
     }
+    SSL_set_app_data(d->ssl, d);
     BIO_set_mem_eof_return(rbio, -1);
     BIO_set_data(wbio, d);
     SSL_set_bio(d->ssl, rbio, wbio);
@@ -625,6 +628,12 @@ int tb_relay_dtls_feed(tb_relay_dtls *d, const uint8_t *buf, size_t len)
 tb_relay_dtls_state tb_relay_dtls_get_state(const tb_relay_dtls *d)
 {
     return d->state;
+}
+
+void tb_relay_dtls_set_rtx_initial_ms(tb_relay_dtls *d, unsigned ms)
+{
+    if (d && ms > 0)
+        d->rtx_initial_us = MIN(ms * 1000u, RTX_MAX_US);
 }
 
 int tb_relay_dtls_timeout_ms(tb_relay_dtls *d)

@@ -75,6 +75,11 @@ int tb_relay_dtls_feed(tb_relay_dtls *d, const uint8_t *buf, size_t len);
 
 tb_relay_dtls_state tb_relay_dtls_get_state(const tb_relay_dtls *d);
 
+/* The first handshake retransmission timeout (doubling after each, up to 3.2 s); 200 ms
+ * unless set. Browsers use 50 ms (WebRTC's initial DTLS timeout); the load generator
+ * sets that to behave like one. Call before tb_relay_dtls_start(). */
+void tb_relay_dtls_set_rtx_initial_ms(tb_relay_dtls *d, unsigned ms);
+
 /* Milliseconds until the handshake retransmission timer fires, or -1 when none is
  * pending. When it expires call tb_relay_dtls_handle_timeout(). */
 int tb_relay_dtls_timeout_ms(tb_relay_dtls *d);

@@ -377,6 +377,7 @@ int bpc_set_remote(bpc *pc, const bsdp *d, bool is_offer)
         g_object_set(pc->agent, "controlling-mode", TRUE, NULL);
     nice_agent_set_remote_credentials(pc->agent, pc->stream, d->ufrag, d->pwd);
     pc->dtls = tb_relay_dtls_create(pc->g->cert, pc->dtls_client, pc->g->gcm, dtls_send, pc);
+    tb_relay_dtls_set_rtx_initial_ms(pc->dtls, BPC_DTLS_RTX_MS);
     if (!pc->dtls || tb_relay_dtls_set_remote_fingerprint(pc->dtls, d->fp_hash, d->fp_value)) {
         pc->failed = true;
         bpart_fail(pc->part, "bad remote fingerprint");

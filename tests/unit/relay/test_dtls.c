@@ -481,6 +481,33 @@ static void test_retransmit_client_hello(void)
     pair_clear(&f);
 }
 
+/* The first retransmission timeout: 200 ms by default, what the caller sets otherwise (a
+ * browser's 50 ms in the load generator); the lost ClientHello is resent when it expires
+ * (an upper bound on the time would make the test depend on the machine's speed). */
+static void test_retransmit_initial_timeout(void)
+{
+    for (int k = 0; k < 2; k++) {
+        fixture f;
+        pair_init(&f, true, true);
+        set_fingerprints(&f);
+        if (k == 1)
+            tb_relay_dtls_set_rtx_initial_ms(f.client.d, 50);
+        int initial = k == 1 ? 50 : 200;
+        f.client.drop_next = 1;
+        handshake(&f);
+        int t = tb_relay_dtls_timeout_ms(f.client.d);
+        g_assert_cmpint(t, >, 0);
+        g_assert_cmpint(t, <=, initial);
+        int64_t t0 = g_get_monotonic_time();
+        drive(&f, 5000);
+        int64_t took_ms = (g_get_monotonic_time() - t0) / 1000;
+        g_assert_true(both_connected(&f));
+        g_assert_cmpint(took_ms, >=, initial - 5); /* the hello was resent only then */
+        g_assert_cmpint(f.client.sent, >=, 3);
+        pair_clear(&f);
+    }
+}
+
 static void test_retransmit_server_flight(void)
 {
     fixture f;
@@ -727,6 +754,7 @@ int main(int argc, char **argv)
     g_test_add_func("/relay/dtls/garbage", test_garbage);
     g_test_add_func("/relay/dtls/retransmit/client-hello", test_retransmit_client_hello);
     g_test_add_func("/relay/dtls/retransmit/server-flight", test_retransmit_server_flight);
+    g_test_add_func("/relay/dtls/retransmit/initial-timeout", test_retransmit_initial_timeout);
     g_test_add_func("/relay/dtls/retransmit/final-flight", test_retransmit_final_flight);
     g_test_add_func("/relay/dtls/close-notify", test_close_notify);
     g_test_add_func("/relay/dtls/states", test_states);
