@@ -633,7 +633,7 @@ tb_relay_dtls_state tb_relay_dtls_get_state(const tb_relay_dtls *d)
 void tb_relay_dtls_set_rtx_initial_ms(tb_relay_dtls *d, unsigned ms)
 {
     if (d && ms > 0)
-        d->rtx_initial_us = MIN(ms * 1000u, RTX_MAX_US);
+        d->rtx_initial_us = ms >= RTX_MAX_US / 1000u ? RTX_MAX_US : ms * 1000u;
 }
 
 int tb_relay_dtls_timeout_ms(tb_relay_dtls *d)
