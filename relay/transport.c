@@ -101,11 +101,12 @@ static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_
     flush_unsent_dtls(pc);
 }
 
-/* As ICE lite, the browser's ClientHello can reach us right after its nominating check,
- * before libnice has made that pair our selected one (it does so on its next tick, a few
- * ms later): our answer to it would be dropped and the handshake would wait for the
- * browser's retransmission, 200 ms or more. So what cannot go out yet is kept (a flight
- * at most) and sent as soon as there is a path. */
+/* The peer's ClientHello can reach us before libnice has a selected pair (as ICE lite,
+ * right after the browser's first successful check; as a full agent, before our own
+ * check on that pair has come back): our answer would be dropped and the handshake would
+ * wait for the peer's retransmission (50 ms in browsers, 200 ms or more in other
+ * clients). So what cannot go out yet is kept (a flight at most) and sent as soon as
+ * there is a path. */
 static void dtls_send(void *user, const uint8_t *buf, size_t len)
 {
     tb_relay_pc *pc = user;
@@ -341,12 +342,11 @@ void tb_relay__transport_start(tb_relay_pc *pc)
     GMainContext *ctx = pc->worker->ctx;
     pc->early_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     pc->unsent_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    /* Lite (the default): the browser, a full agent, is controlling whoever offers
-     * (RFC 8445 §6.1.1); it checks at once and nominates, and we only answer. That saves
-     * the exchange in which the browser, controlled, must see its own check succeed on the
-     * pair we nominated, and our own checks per connection (a few ms per join measured,
-     * docs/performance.md change 12). Full: we offer on subscribe connections, so we
-     * control ICE there. */
+    /* Full (the default): we offer on subscribe connections, so we control ICE there, and
+     * answer the browser's checks with our own everywhere, which gives us a selected pair
+     * as soon as the browser has one. Lite: the browser, a full agent, controls whoever
+     * offers (RFC 8445 §6.1.1) and we only answer; Chromium then nominates only with a
+     * later check and our DTLS reply waits for it (docs/performance.md change 16). */
     bool lite = cfg->ice_lite;
     pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
                                     NICE_AGENT_OPTION_ICE_TRICKLE |
