@@ -19,12 +19,13 @@
  * is one datagram of whole records. Datagrams are queued (not sent from inside the BIO)
  * so that the send callback never runs in the middle of an OpenSSL call.
  *
- * Verification (RFC 8122 §5, RFC 5763 §5): the verify callback accepts any certificate —
- * self-signed certificates cannot chain anywhere — and once the handshake is done we hash
- * the peer's certificate with the algorithm from its SDP and compare. If the fingerprint
- * is not known yet at that point the connection waits in HANDSHAKING (OpenSSL keeps
- * answering retransmissions) until tb_relay_dtls_set_remote_fingerprint() brings it;
- * that call then returns TB_EAUTH on a mismatch. Renegotiation is refused, so the
+ * Verification (RFC 8122 §5, RFC 5763 §5): self-signed certificates cannot chain anywhere,
+ * so OpenSSL's chain verification is replaced by our own callback, which hashes the peer's
+ * certificate with the algorithm from its SDP and compares: a mismatch fails the
+ * handshake with a fatal alert. If the fingerprint is not known yet, the certificate is
+ * checked once the handshake is done, and until the fingerprint comes the connection
+ * waits in HANDSHAKING (OpenSSL keeps answering retransmissions);
+ * tb_relay_dtls_set_remote_fingerprint() then returns TB_EAUTH on a mismatch. Renegotiation is refused, so the
  * certificate checked is the one that protects the keys.
  *
  * Application data (a data channel's SCTP) is read and dropped: the relay offers none. */
@@ -88,6 +89,7 @@ struct tb_relay_dtls {
     const EVP_MD *remote_md; /* NULL until set_remote_fingerprint */
     uint8_t remote_fp[EVP_MAX_MD_SIZE];
     unsigned remote_fp_len;
+    bool peer_checked; /* the peer's certificate matched remote_fp during the handshake */
     tb_relay_srtp_keys keys; /* valid in CONNECTED */
     tb_log_ratelimit rl;
     unsigned rtx_initial_us; /* first handshake retransmission timeout */
@@ -167,11 +169,38 @@ static BIO_METHOD *outbio_method(void)
 
 /* ---- certificate ---- */
 
-static int accept_any_cert(int preverify_ok, X509_STORE_CTX *store)
+static bool cert_matches(const tb_relay_dtls *d, X509 *peer)
 {
-    (void)preverify_ok;
-    (void)store;
-    return 1; /* checked against the SDP fingerprint after the handshake */
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    return peer && X509_digest(peer, d->remote_md, md, &n) == 1 && n == d->remote_fp_len &&
+           CRYPTO_memcmp(md, d->remote_fp, n) == 0;
+}
+
+/* In place of OpenSSL's chain verification, which has nothing to verify in a WebRTC peer's
+ * self-signed certificate: the certificate must hash to the fingerprint of the peer's SDP.
+ * Checked here when that fingerprint is known, so that a mismatch ends the handshake with
+ * a fatal alert before any key is derived (after the handshake OpenSSL can only send
+ * close_notify); when it is not known yet, on_handshake_done() waits for it. */
+static int check_peer_cert(X509_STORE_CTX *store, void *arg)
+{
+    (void)arg;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    tb_relay_dtls *d = ssl ? SSL_get_app_data(ssl) : NULL;
+    X509 *peer = X509_STORE_CTX_get0_cert(store);
+    if (!d || !peer) {
+        X509_STORE_CTX_set_error(store, X509_V_ERR_UNSPECIFIED);
+        return 0;
+    }
+    if (!d->remote_md)
+        return 1;
+    if (!cert_matches(d, peer)) {
+        TB_LOG_WARN("peer certificate does not match the fingerprint from its SDP");
+        X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+        return 0;
+    }
+    d->peer_checked = true;
+    return 1;
 }
 
 static X509 *make_x509(EVP_PKEY *pkey)
@@ -222,7 +251,8 @@ static SSL_CTX *make_ctx(X509 *x509, EVP_PKEY *pkey)
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     /* Both roles ask for the peer's certificate: the server sends a CertificateRequest,
      * and a peer without a certificate cannot be matched to its fingerprint. */
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_cert);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    SSL_CTX_set_cert_verify_callback(ctx, check_peer_cert, NULL);
     return ctx;
 }
 
@@ -433,11 +463,9 @@ static void send_close_notify(tb_relay_dtls *d)
 static int verify_fingerprint(tb_relay_dtls *d)
 {
     X509 *peer = SSL_get0_peer_certificate(d->ssl);
-    uint8_t md[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    if (!peer || X509_digest(peer, d->remote_md, md, &n) != 1)
+    if (!peer)
         return fail(d, TB_EPROTO, "peer certificate missing");
-    if (n != d->remote_fp_len || CRYPTO_memcmp(md, d->remote_fp, n) != 0) {
+    if (!d->peer_checked && !cert_matches(d, peer)) {
         TB_LOG_WARN("peer certificate does not match the fingerprint from its SDP");
         d->state = TB_RELAY_DTLS_FAILED;
         /* OpenSSL cannot send a fatal alert after the handshake; close_notify at least
@@ -564,6 +592,9 @@ int tb_relay_dtls_set_remote_fingerprint(tb_relay_dtls *d, const char *hash, con
             CRYPTO_memcmp(cur, fp, n) != 0)
             return TB_ESTATE;
     }
+    if (d->state != TB_RELAY_DTLS_CONNECTED &&
+        (md != d->remote_md || len != d->remote_fp_len || memcmp(fp, d->remote_fp, len) != 0))
+        d->peer_checked = false; /* checked against another fingerprint */
     d->remote_md = md;
     memcpy(d->remote_fp, fp, len);
     d->remote_fp_len = len;
