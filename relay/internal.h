@@ -278,6 +278,7 @@ struct tb_relay_pc {
     struct tb_relay_srtp_out *srtp_out; /* owned: outbound RTP protection (srtp_out.h) */
     struct tb_relay__rxreg *rxreg; /* subscribe, once up: its socket in the worker's epoll */
     guint rx_idle;               /* readiness reports in a row that read nothing */
+    guint settled_ticks;         /* subscribe: seconds connected, until the path is pinned */
     GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
     GPtrArray *unsent_dtls;      /* our DTLS datagrams made before ICE had a path (GBytes) */
     guint dtls_timer;
@@ -298,6 +299,8 @@ void tb_relay__transport_start(tb_relay_pc *pc);
 void tb_relay__transport_set_remote(tb_relay_pc *pc, const char *ufrag, const char *pwd,
                                     const char *fp_hash, const char *fp_value, bool dtls_client);
 void tb_relay__transport_add_candidate(tb_relay_pc *pc, const char *candidate);
+/* Once a second (the worker's RTCP tick). */
+void tb_relay__transport_tick(tb_relay_pc *pc);
 void tb_relay__transport_stop(tb_relay_pc *pc);
 /* Protects and sends; buf has TB_RELAY_SRTP_MAX_TRAILER bytes of room. */
 void tb_relay__transport_send_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len);

@@ -43,8 +43,11 @@ static void sample_busy(tb_relay__worker *w)
 static gboolean rtcp_tick(gpointer data)
 {
     tb_relay__worker *w = data;
-    for (guint i = 0; i < w->rtcp_pcs->len; i++)
-        tb_relay__forward_rtcp_tick(g_ptr_array_index(w->rtcp_pcs, i));
+    for (guint i = 0; i < w->rtcp_pcs->len; i++) {
+        tb_relay_pc *pc = g_ptr_array_index(w->rtcp_pcs, i);
+        tb_relay__forward_rtcp_tick(pc);
+        tb_relay__transport_tick(pc);
+    }
     sample_busy(w);
     return G_SOURCE_CONTINUE;
 }

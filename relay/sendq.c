@@ -40,6 +40,8 @@ struct tb_relay__sendq {
     int n;
     bool dirty;
     bool raw; /* sendmmsg on fd to `to` */
+    bool pin; /* keep fd connected to `to` (tb_relay__sendq_pin) */
+    bool connected; /* fd is connected to `to`: send without an address */
     int fd;
     struct sockaddr_storage to;
     socklen_t tolen;
@@ -133,8 +135,26 @@ void tb_relay__sendq_destroy(tb_relay__sendq *q)
     g_free(q);
 }
 
+/* connect() on a connected UDP socket re-targets it, keeping its local port. It is never
+ * undone: connecting to AF_UNSPEC would also give back the port libnice had the kernel
+ * choose (Linux unhashes a UDP socket without an explicitly bound port on disconnect). */
+static void connect_fd(tb_relay__sendq *q)
+{
+    q->connected = connect(q->fd, (struct sockaddr *)&q->to, q->tolen) == 0;
+    if (!q->connected)
+        TB_LOG_DEBUG("connect on the selected socket: %s", g_strerror(errno));
+}
+
+void tb_relay__sendq_pin(tb_relay__sendq *q)
+{
+    q->pin = true;
+    if (q->raw && !q->connected)
+        connect_fd(q);
+}
+
 void tb_relay__sendq_update_path(tb_relay__sendq *q)
 {
+    q->connected = false;
     q->raw = false;
     q->fd = -1;
     NiceCandidate *local = NULL, *remote = NULL;
@@ -155,6 +175,8 @@ void tb_relay__sendq_update_path(tb_relay__sendq *q)
     q->tolen =
         q->to.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     q->raw = q->fd >= 0 && (q->to.ss_family == AF_INET || q->to.ss_family == AF_INET6);
+    if (q->raw && q->pin)
+        connect_fd(q);
 }
 
 static uint8_t *slot_mem(pool *p, int i)
@@ -172,8 +194,10 @@ static void send_batch(tb_relay__sendq *q, pool *p, const int16_t *idx, int n)
         for (int i = 0; i < n; i++) {
             iov[i].iov_base = slot_mem(p, idx[i]);
             iov[i].iov_len = p->len[idx[i]];
-            m[i].msg_hdr.msg_name = &q->to;
-            m[i].msg_hdr.msg_namelen = q->tolen;
+            if (!q->connected) {
+                m[i].msg_hdr.msg_name = &q->to;
+                m[i].msg_hdr.msg_namelen = q->tolen;
+            }
             m[i].msg_hdr.msg_iov = &iov[i];
             m[i].msg_hdr.msg_iovlen = 1;
         }

@@ -29,6 +29,14 @@ tb_relay__sendq *tb_relay__sendq_create(NiceAgent *agent, guint stream_id);
 void tb_relay__sendq_destroy(tb_relay__sendq *q);
 /* Re-reads the selected pair: call when ICE selects one, and when it fails. */
 void tb_relay__sendq_update_path(tb_relay__sendq *q);
+/* Connects the selected pair's socket (a plain UDP one) to the peer, now and again after
+ * every later update_path that selects another peer address. A connected UDP socket keeps
+ * its route: sends skip the kernel's route lookup, ~8 % of the relay's CPU per forwarded
+ * packet at 1 -> 100 (docs/performance.md, change 20). The price: the kernel then
+ * delivers only that peer's datagrams to the socket, for good (see connect_fd in sendq.c),
+ * so ICE can no longer find another path through it (a check from a new address, after a
+ * NAT rebinding, is dropped); pin a connection only once its path has settled. */
+void tb_relay__sendq_pin(tb_relay__sendq *q);
 /* A buffer of TB_RELAY_SENDQ_SLOT bytes for the next packet to this peer; never NULL.
  * Valid until tb_relay__sendq_commit() or the next reserve on this thread. */
 uint8_t *tb_relay__sendq_reserve(tb_relay__sendq *q);

@@ -377,6 +377,25 @@ void tb_relay__transport_start(tb_relay_pc *pc)
     g_ptr_array_add(pc->worker->rtcp_pcs, pc);
 }
 
+/* A subscriber's path is pinned (its socket connected to the peer, sendq.h) once it has
+ * been connected for this many ticks of a second: by then the browser has finished
+ * checking its other candidate pairs, and ICE would only move to another path after a
+ * NAT rebinding, which the client answers by reconnecting anyway. Only subscribers: they
+ * take almost every packet the relay sends; a publisher gets a few RTCP packets a
+ * second. */
+#define PIN_AFTER_TICKS 2
+
+void tb_relay__transport_tick(tb_relay_pc *pc)
+{
+    if (pc->role != TB_RELAY_PC_SUBSCRIBE || pc->wstate != TB_RELAY_PC_CONNECTED || !pc->sendq ||
+        pc->settled_ticks > PIN_AFTER_TICKS)
+        return;
+    if (++pc->settled_ticks > PIN_AFTER_TICKS) {
+        TB_LOG_DEBUG("[%s] path settled: socket connected to the peer", pc->tag);
+        tb_relay__sendq_pin(pc->sendq);
+    }
+}
+
 void tb_relay__transport_set_remote(tb_relay_pc *pc, const char *ufrag, const char *pwd,
                                     const char *fp_hash, const char *fp_value, bool dtls_client)
 {
