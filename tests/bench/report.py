@@ -5,7 +5,8 @@
 
 Per scenario, SRTP profile and server: the median of the repetitions of each figure;
 then the ratios ours / Janus (lower is better for all of them) and the floor
-(one SRTP protect + one UDP send per packet, measured in the same run).
+(one SRTP protect + one UDP send per packet, measured in the same run right before each
+scenario; older runs measured it once).
 """
 import datetime
 import glob
@@ -21,6 +22,9 @@ LABEL = {"s10": "1 → 10", "s50": "1 → 50", "s100": "1 → 100", "s200": "1 �
 FIGS = ["cpu_us_per_packet", "loss_pct", "delay_p50_ms", "delay_p99_ms", "join_p50_ms",
         "join_p95_ms", "rss_kb_per_sub", "gen_cpu_pct", "packets", "subscribers_with_media",
         "subscribers", "failures", "profile_mismatch", "join_server_cpu_ms", "join_gen_cpu_ms"]
+
+
+FLOOR_KEYS = ["cm_us", "gcm_us", "cm_relay_us", "gcm_relay_us"]
 
 
 def med(vals):
@@ -49,13 +53,29 @@ def main():
             window = float(args[i + 1])
         if a == "--reps":
             reps = int(args[i + 1])
+    # Floors: floor-<profile>-<scenario>.json, measured right before each scenario's
+    # runs; an older runs directory has one floor.json for the whole run.
+    floors = {}
+    for path in glob.glob(os.path.join(runs_dir, "floor*.json")):
+        try:
+            fl = json.load(open(path))
+        except (OSError, ValueError):
+            continue
+        name = os.path.basename(path)[:-len(".json")]
+        parts = name.split("-", 2)
+        floors[(parts[1], parts[2]) if len(parts) == 3 else None] = fl
     floor = {}
-    fpath = os.path.join(runs_dir, "floor.json")
-    if os.path.exists(fpath):
-        floor = json.load(open(fpath))
+    for k in FLOOR_KEYS:
+        vals = [fl.get(k) for fl in floors.values() if fl.get(k)]
+        if vals:
+            floor[k] = statistics.median(vals)
+            floor[k + "_range"] = [min(vals), max(vals)]
+    if floors:
+        floor["packet_bytes"] = next(iter(floors.values())).get("packet_bytes")
+        floor["measurements"] = len(floors)
     groups = {}
     for path in glob.glob(os.path.join(runs_dir, "*.json")):
-        if path.endswith("floor.json"):
+        if os.path.basename(path).startswith("floor"):
             continue
         try:
             r = json.load(open(path))
@@ -80,12 +100,18 @@ def main():
                  f"{pacing} ms and controls ICE facing a lite server."
                  + (f" Our server ran with {tb_opts}." if tb_opts else "") + "\n")
     if floor:
+        def fr(k):
+            r = floor.get(k + "_range")
+            span = f" ({fmt(r[0], 2)}–{fmt(r[1], 2)})" if r and r[0] != r[1] else ""
+            return f"{fmt(floor.get(k), 2)} µs{span}"
+        n = floor.get("measurements", 1)
         lines.append(f"Floor (one SRTP protect + one UDP send of a {floor.get('packet_bytes')}-byte "
-                     f"packet) with libsrtp: AES_CM_128_HMAC_SHA1_80 {fmt(floor.get('cm_us'), 2)} µs, "
-                     f"AEAD_AES_128_GCM {fmt(floor.get('gcm_us'), 2)} µs; with the relay's own "
-                     f"protect (relay/srtp_out.c): {fmt(floor.get('cm_relay_us'), 2)} µs, "
-                     f"{fmt(floor.get('gcm_relay_us'), 2)} µs. \"÷ floor\" uses the cheaper of "
-                     "the two.\n")
+                     f"packet), {'median of ' + str(n) + ' measurements, one before each scenario (range)' if n > 1 else 'measured once'}: "
+                     f"with libsrtp AES_CM_128_HMAC_SHA1_80 {fr('cm_us')}, AEAD_AES_128_GCM "
+                     f"{fr('gcm_us')}; with the relay's own protect (relay/srtp_out.c) "
+                     f"{fr('cm_relay_us')}, {fr('gcm_relay_us')}. \"÷ floor\" divides by the "
+                     "cheaper of the two" + (", as measured right before that scenario" if n > 1
+                                             else "") + ".\n")
     for profile in ["gcm", "cm"]:
         rows = []
         for sc in ORDER:
@@ -101,8 +127,9 @@ def main():
             if not cell:
                 continue
             t, j = cell.get("telebridge"), cell.get("janus")
-            cands = [floor.get(k) for k in ((("gcm_us", "gcm_relay_us") if profile == "gcm"
-                                              else ("cm_us", "cm_relay_us")))]
+            near = floors.get((profile, sc)) or floors.get(None) or floor
+            cands = [near.get(k) for k in ((("gcm_us", "gcm_relay_us") if profile == "gcm"
+                                             else ("cm_us", "cm_relay_us")))]
             cands = [c for c in cands if c]
             fl = min(cands) if cands else None
             rat = {
