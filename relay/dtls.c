@@ -25,8 +25,8 @@
  * handshake with a fatal alert. If the fingerprint is not known yet, the certificate is
  * checked once the handshake is done, and until the fingerprint comes the connection
  * waits in HANDSHAKING (OpenSSL keeps answering retransmissions);
- * tb_relay_dtls_set_remote_fingerprint() then returns TB_EAUTH on a mismatch. Renegotiation is refused, so the
- * certificate checked is the one that protects the keys.
+ * tb_relay_dtls_set_remote_fingerprint() then returns TB_EAUTH on a mismatch.
+ * Renegotiation is refused, so the certificate checked is the one that protects the keys.
  *
  * Application data (a data channel's SCTP) is read and dropped: the relay offers none. */
 #define TB_LOG_CAT "relay/dtls"

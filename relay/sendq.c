@@ -39,8 +39,8 @@ struct tb_relay__sendq {
     int16_t head, tail;
     int n;
     bool dirty;
-    bool raw; /* sendmmsg on fd to `to` */
-    bool pin; /* keep fd connected to `to` (tb_relay__sendq_pin) */
+    bool raw;       /* sendmmsg on fd to `to` */
+    bool pin;       /* keep fd connected to `to` (tb_relay__sendq_pin) */
     bool connected; /* fd is connected to `to`: send without an address */
     int fd;
     struct sockaddr_storage to;

@@ -40,8 +40,8 @@ static void on_recv_a(NiceAgent *agent, guint stream, guint comp, guint len, gch
 
 static NiceAgent *make_agent(fixture *f, bool controlling, guint *stream, NiceAgentRecvFunc rx)
 {
-    NiceAgent *agent = nice_agent_new_full(f->ctx, NICE_COMPATIBILITY_RFC5245,
-                                           NICE_AGENT_OPTION_ICE_TRICKLE);
+    NiceAgent *agent =
+        nice_agent_new_full(f->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     g_object_set(agent, "controlling-mode", controlling, "ice-tcp", FALSE, "upnp", FALSE,
                  "stun-pacing-timer", 5u, NULL);
     NiceAddress lo;
