@@ -391,7 +391,7 @@ void tb_relay__transport_tick(tb_relay_pc *pc)
         pc->settled_ticks > PIN_AFTER_TICKS)
         return;
     if (++pc->settled_ticks > PIN_AFTER_TICKS) {
-        TB_LOG_DEBUG("[%s] path settled: socket connected to the peer", pc->tag);
+        TB_LOG_INFO("[%s] path settled: socket connected to the peer", pc->tag);
         tb_relay__sendq_pin(pc->sendq);
     }
 }

@@ -5,6 +5,7 @@
 // go to out/metrics.json (figures, not a pass bar); a screenshot to out/room.png.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const { Daemon } = require('./lib/daemon.js');
 const { closeAllBrowsers } = require('./lib/browser.js');
 const tb = require('./lib/tb.js');
@@ -79,6 +80,14 @@ test('each browser decodes video and receives audio from both others, still 5 s 
   grown.forEach(([, s2], i) => log(`${clients[i].label} stats: ${JSON.stringify(s2)}`));
   await clients[0].page.screenshot({ path: outPath('room.png') });
   log(`screenshot: ${outPath('room.png')}`);
+  // 2-3 s after connecting, the relay connects each subscriber's socket to its browser
+  // (relay/sendq.h): media must keep flowing on that pinned path.
+  const pinned = (c) => new RegExp(`\\[${ROOM}/${c.participantId}/sub\\] path settled`);
+  await poll('every subscribe connection pinned', async () => {
+    const text = fs.readFileSync(daemon.logFile, 'utf8');
+    return clients.every((c) => pinned(c).test(text));
+  }, { timeout: 5000 * SLOW });
+  await allOk(clients.map((c) => tb.assertMediaGrowing(c, idsExcept(c), 2000)));
   step = 2;
 });
 
