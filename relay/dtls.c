@@ -169,12 +169,18 @@ static BIO_METHOD *outbio_method(void)
 
 /* ---- certificate ---- */
 
+/* Does the certificate hash to fp (len bytes) under md? */
+static bool cert_hashes_to(X509 *peer, const EVP_MD *md, const uint8_t *fp, unsigned len)
+{
+    uint8_t got[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    return peer && X509_digest(peer, md, got, &n) == 1 && n == len &&
+           CRYPTO_memcmp(got, fp, n) == 0;
+}
+
 static bool cert_matches(const tb_relay_dtls *d, X509 *peer)
 {
-    uint8_t md[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    return peer && X509_digest(peer, d->remote_md, md, &n) == 1 && n == d->remote_fp_len &&
-           CRYPTO_memcmp(md, d->remote_fp, n) == 0;
+    return cert_hashes_to(peer, d->remote_md, d->remote_fp, d->remote_fp_len);
 }
 
 /* In place of OpenSSL's chain verification, which has nothing to verify in a WebRTC peer's
@@ -585,11 +591,7 @@ int tb_relay_dtls_set_remote_fingerprint(tb_relay_dtls *d, const char *hash, con
     if (d->state == TB_RELAY_DTLS_CONNECTED) {
         /* A re-offer repeats the fingerprint, possibly under another hash. A different
          * certificate needs a new DTLS association (RFC 8842 §5), not this one. */
-        uint8_t cur[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-        X509 *peer = SSL_get0_peer_certificate(d->ssl);
-        if (!peer || X509_digest(peer, md, cur, &n) != 1 || n != len ||
-            CRYPTO_memcmp(cur, fp, n) != 0)
+        if (!cert_hashes_to(SSL_get0_peer_certificate(d->ssl), md, fp, len))
             return TB_ESTATE;
     }
     if (d->state != TB_RELAY_DTLS_CONNECTED &&
