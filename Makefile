@@ -6,7 +6,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps test-deps build build-asan unit unit-asan e2e e2e-asan clean
+.PHONY: run test deps test-deps build build-asan unit unit-asan e2e e2e-asan format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,8 +38,12 @@ e2e: build test-deps
 e2e-asan: build-asan test-deps
 	TB_ASAN=1 tests/run-system.sh $(ASAN_BUILD)
 
+# The C sources follow .clang-format (clang-format --dry-run --Werror).
+format: test-deps
+	@scripts/check-format.sh
+
 test: test-deps
-	$(MAKE) unit e2e unit-asan e2e-asan
+	$(MAKE) format unit e2e unit-asan e2e-asan
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -35,9 +35,9 @@ typedef struct tb_config_relay {
     int port_max;
     int workers; /* 0 = one per core */
     bool prefer_gcm;
-    bool ice_lite;          /* true: answer connectivity checks, never start them (RFC 8445 §2.5) */
-    int rtx_buffer_packets; /* 512, power of two */
-    int pli_throttle_ms;    /* 500 */
+    bool ice_lite; /* true: answer connectivity checks, never start them (RFC 8445 §2.5) */
+    int rtx_buffer_packets;  /* 512, power of two */
+    int pli_throttle_ms;     /* 500 */
     int spread_busy_percent; /* 60: subscribers leave a home worker this busy; 100 = never */
 } tb_config_relay;
 

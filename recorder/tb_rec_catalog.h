@@ -90,8 +90,7 @@ typedef void (*tb_rec_catalog_row_fn)(void *user, int ncols, const char *const *
 int tb_rec_catalog_query(tb_rec_catalog *cat, const char *what, const char *arg,
                          tb_rec_catalog_row_fn fn, void *user);
 /* The latest session of `room` (its id into id_out, >= 32 bytes); TB_ENOTFOUND if none. */
-int tb_rec_catalog_session_latest(tb_rec_catalog *cat, const char *room, char *id_out,
-                                  size_t cap);
+int tb_rec_catalog_session_latest(tb_rec_catalog *cat, const char *room, char *id_out, size_t cap);
 /* The room of session `session_id` (into room_out); TB_ENOTFOUND if no such session. */
 int tb_rec_catalog_session_room(tb_rec_catalog *cat, const char *session_id, char *room_out,
                                 size_t cap);

@@ -52,17 +52,17 @@
  * (4) it still fits the IPv6 minimum MTU of 1280, so no path fragments it. */
 #define DTLS_MTU 1200
 /* Largest datagram accepted: one record of 2^14 bytes plus expansion (RFC 6347 §4.1). */
-#define DTLS_MAX_DATAGRAM (16384 + 2048 + 13)
+#define DTLS_MAX_DATAGRAM  (16384 + 2048 + 13)
 #define DTLS_RECORD_HEADER 13
 /* Handshake retransmission: first timeout, doubling up to the cap. OpenSSL's default
  * starts at 1 s and grows to 60 s, far too slow for call set-up; OpenSSL gives up after
  * 12 timeouts, here about 30 s. */
 #define RTX_INITIAL_US 200000u
-#define RTX_MAX_US 3200000u
+#define RTX_MAX_US     3200000u
 /* A flight is a handful of datagrams; more than this queued means a bug or a flood. */
-#define OUTQ_MAX 64
+#define OUTQ_MAX           64
 #define CERT_LIFETIME_DAYS 365
-#define EXPORTER_LABEL "EXTRACTOR-dtls_srtp" /* RFC 5764 §4.2 */
+#define EXPORTER_LABEL     "EXTRACTOR-dtls_srtp" /* RFC 5764 §4.2 */
 /* Certificates with ECDSA keys (ours, Chrome's, Firefox's) and RSA ones (older peers). */
 #define CIPHERS                                                                                    \
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                                   \
@@ -85,11 +85,11 @@ struct tb_relay_dtls {
     void *user;
     tb_relay_dtls_state state;
     bool is_client;
-    bool handshake_done; /* OpenSSL finished; CONNECTED once the fingerprint matched */
+    bool handshake_done;     /* OpenSSL finished; CONNECTED once the fingerprint matched */
     const EVP_MD *remote_md; /* NULL until set_remote_fingerprint */
     uint8_t remote_fp[EVP_MAX_MD_SIZE];
     unsigned remote_fp_len;
-    bool peer_checked; /* the peer's certificate matched remote_fp during the handshake */
+    bool peer_checked;       /* the peer's certificate matched remote_fp during the handshake */
     tb_relay_srtp_keys keys; /* valid in CONNECTED */
     tb_log_ratelimit rl;
     unsigned rtx_initial_us; /* first handshake retransmission timeout */
@@ -371,8 +371,8 @@ tb_relay_dtls *tb_relay_dtls_create(tb_relay_dtls_cert *cert, bool is_client, bo
 
     /* Preference order; a server picks by its own order (OpenSSL's use_srtp). SSL_set_
      * tlsext_use_srtp returns 0 on success. */
-    const char *profiles = allow_gcm ? "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
-                                     : "SRTP_AES128_CM_SHA1_80";
+    const char *profiles =
+        allow_gcm ? "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80" : "SRTP_AES128_CM_SHA1_80";
     if (SSL_set_tlsext_use_srtp(d->ssl, profiles) != 0)
         goto fail;
     /* There is no socket to ask for a path MTU: fix it (SSL_OP_NO_QUERY_MTU on the ctx). */
@@ -507,8 +507,8 @@ static int export_keys(tb_relay_dtls *d)
     }
     uint8_t m[2 * (16 + 14)];
     size_t kl = k->key_len, sl = k->salt_len;
-    if (SSL_export_keying_material(d->ssl, m, 2 * (kl + sl), EXPORTER_LABEL,
-                                   strlen(EXPORTER_LABEL), NULL, 0, 0) != 1)
+    if (SSL_export_keying_material(d->ssl, m, 2 * (kl + sl), EXPORTER_LABEL, strlen(EXPORTER_LABEL),
+                                   NULL, 0, 0) != 1)
         return fail(d, TB_EIO, "exporting SRTP keys");
     const uint8_t *ck = m, *sk = m + kl, *cs = m + 2 * kl, *ss = m + 2 * kl + sl;
     memcpy(k->local_key, d->is_client ? ck : sk, kl);
@@ -543,14 +543,16 @@ static int read_records(tb_relay_dtls *d)
             continue;
         switch (SSL_get_error(d->ssl, n)) {
         case SSL_ERROR_WANT_READ:
-        case SSL_ERROR_WANT_WRITE: return TB_OK;
+        case SSL_ERROR_WANT_WRITE:
+            return TB_OK;
         case SSL_ERROR_ZERO_RETURN:
             /* close_notify: answer with ours (RFC 5246 §7.2.1). */
             TB_LOG_INFO("DTLS closed by peer");
             send_close_notify(d);
             d->state = TB_RELAY_DTLS_CLOSED;
             return TB_OK;
-        default: return fail(d, TB_EPROTO, "DTLS read");
+        default:
+            return fail(d, TB_EPROTO, "DTLS read");
         }
     }
 }
@@ -565,11 +567,13 @@ static int step_handshake(tb_relay_dtls *d)
     }
     switch (SSL_get_error(d->ssl, r)) {
     case SSL_ERROR_WANT_READ:
-    case SSL_ERROR_WANT_WRITE: return TB_OK;
+    case SSL_ERROR_WANT_WRITE:
+        return TB_OK;
     case SSL_ERROR_ZERO_RETURN:
         d->state = TB_RELAY_DTLS_CLOSED;
         return TB_OK;
-    default: return fail(d, TB_EPROTO, "DTLS handshake");
+    default:
+        return fail(d, TB_EPROTO, "DTLS handshake");
     }
 }
 

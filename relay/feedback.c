@@ -197,8 +197,8 @@ static void subscriber_reports(tb_relay_pc *pc, int64_t now)
          * thread and took it in meanwhile: then it describes the present. */
         int64_t since = MAX(now - sr_local_us, 0);
         uint64_t ntp = tb_relay__ntp_add_us(sr_ntp, since);
-        uint32_t rtp = sr_rtp + s->rw.ts_delta +
-                       (uint32_t)((since * (int64_t)t->codec.clock_rate) / 1000000);
+        uint32_t rtp =
+            sr_rtp + s->rw.ts_delta + (uint32_t)((since * (int64_t)t->codec.clock_rate) / 1000000);
         uint8_t *b = pc->tx;
         int n = tb_relay_rtcp_write_sr(b, TB_RELAY_MTU, s->rw.out_ssrc, ntp, rtp, s->packets,
                                        s->octets, NULL, 0);

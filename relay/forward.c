@@ -17,7 +17,6 @@
 
 #include <string.h>
 
-
 static bool is_keyframe(const tb_relay_track *t, const uint8_t *payload, size_t len)
 {
     const char *c = t->codec.name;
@@ -33,8 +32,7 @@ static bool is_keyframe(const tb_relay_track *t, const uint8_t *payload, size_t 
 /* Which published track a packet belongs to: the SSRC we learned, the SSRC the offer
  * announced, the MID header extension (RFC 8843 §15), or a payload type used by only
  * one track. */
-static tb_relay_track *find_track(tb_relay_pc *pc, const uint8_t *buf,
-                                  const tb_relay_rtp_header *h)
+static tb_relay_track *find_track(tb_relay_pc *pc, const uint8_t *buf, const tb_relay_rtp_header *h)
 {
     GPtrArray *ts = pc->wtracks;
     for (guint i = 0; i < ts->len; i++) {
@@ -105,8 +103,8 @@ static void send_to_slot(tb_relay__slot *slot, tb_relay_track *t, const uint8_t 
     tb_relay__transport_queue_rtp(sp, b, len);
 }
 
-static void fan_out(tb_relay__track_local *loc, tb_relay_track *t, const uint8_t *buf,
-                    size_t len, const tb_relay_rtp_header *h, int64_t now)
+static void fan_out(tb_relay__track_local *loc, tb_relay_track *t, const uint8_t *buf, size_t len,
+                    const tb_relay_rtp_header *h, int64_t now)
 {
     if (loc->rtx)
         tb_relay_rtxbuf_put(loc->rtx, h->seq, buf, len, now);
@@ -129,7 +127,8 @@ static void hand_off(tb_relay_pc *pc, tb_relay_track *t, const uint8_t *buf, siz
             tb_relay_track_unref(t);
             if (tb_log_ratelimit_ok(&pc->rl))
                 TB_LOG_WARN("[%s] media worker %d is behind: a packet for its subscribers "
-                            "was dropped", pc->tag, i);
+                            "was dropped",
+                            pc->tag, i);
         }
     }
 }
@@ -327,8 +326,8 @@ void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *tra
     slot->need_keyframe = track->kind == TB_RELAY_KIND_VIDEO;
     tb_relay__track_local *loc = &track->local[pc->worker->index];
     if (track->kind == TB_RELAY_KIND_VIDEO && !loc->rtx)
-        loc->rtx = tb_relay_rtxbuf_create((size_t)pc->room->relay->cfg->rtx_buffer_packets,
-                                          TB_RELAY_MTU);
+        loc->rtx =
+            tb_relay_rtxbuf_create((size_t)pc->room->relay->cfg->rtx_buffer_packets, TB_RELAY_MTU);
     g_ptr_array_add(loc->sinks, slot);
     g_atomic_int_set(&loc->n_sinks, (gint)loc->sinks->len);
     if (pc->srtp)

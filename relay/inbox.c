@@ -44,7 +44,8 @@ struct tb_relay__inbox {
 static bool pending(tb_relay__inbox *in)
 {
     for (int i = 0; i < in->n; i++)
-        if ((guint)g_atomic_int_get(&in->rings[i].tail) != (guint)g_atomic_int_get(&in->rings[i].head))
+        if ((guint)g_atomic_int_get(&in->rings[i].tail) !=
+            (guint)g_atomic_int_get(&in->rings[i].head))
             return true;
     return false;
 }

@@ -30,7 +30,7 @@ typedef enum {
 
 /* One chosen codec of an m-line. */
 typedef struct tb_relay__codec {
-    int pt; /* -1: none usable */
+    int pt;        /* -1: none usable */
     char name[16]; /* "opus", "VP8", "H264", "VP9" (as in rtpmap) */
     uint32_t clock_rate;
     int channels;
@@ -42,7 +42,7 @@ typedef struct tb_relay__mline {
     int index;
     char mid[32];
     char media[16]; /* "audio", "video", "application", ... */
-    bool port_zero;  /* rejected in the SDP it came from */
+    bool port_zero; /* rejected in the SDP it came from */
     tb_relay__dir dir;
     tb_relay__codec codec;
     int ext_mid;         /* extmap id of urn:ietf:params:rtp-hdrext:sdes:mid, 0 = none */
@@ -103,12 +103,12 @@ char *tb_relay__sdp_write_sub_offer(const tb_relay__sub_mline *lines, size_t n,
 /* ---- the relay and its workers ---- */
 
 typedef struct tb_relay__worker {
-    int index;                 /* [const] */
-    GThread *thread;           /* [const] */
-    GMainContext *ctx;         /* [const] owned */
-    GMainLoop *loop;           /* [const] owned */
-    int n_rooms;               /* [main] rooms whose home this is */
-    int n_pcs;                 /* [main] connections it runs */
+    int index;         /* [const] */
+    GThread *thread;   /* [const] */
+    GMainContext *ctx; /* [const] owned */
+    GMainLoop *loop;   /* [const] owned */
+    int n_rooms;       /* [main] rooms whose home this is */
+    int n_pcs;         /* [main] connections it runs */
     /* share of a core the worker used over the last second, in permille: written by the
      * worker once a second, read by the main thread to place subscribers (atomic) */
     gint busy_permille;
@@ -149,10 +149,10 @@ struct tb_relay_room {
     void *events_user;
     bool destroyed;
     /* [worker] active-speaker detection (speaker.c) */
-    GPtrArray *audio_tracks;  /* tb_relay_track* refs with an audio-level extension */
+    GPtrArray *audio_tracks; /* tb_relay_track* refs with an audio-level extension */
     guint speaker_timer;
-    tb_relay_track *speaker;  /* ref, current active speaker's track, NULL = none */
-    tb_relay_track *candidate;/* ref, loudest in the last interval, for hysteresis */
+    tb_relay_track *speaker;   /* ref, current active speaker's track, NULL = none */
+    tb_relay_track *candidate; /* ref, loudest in the last interval, for hysteresis */
     int candidate_runs;
     /* [worker] recording tap socket (tap.c), created on first use */
     GSocket *tap_socket;
@@ -169,9 +169,9 @@ tb_relay__worker *tb_relay__place_pc(tb_relay_room *room, tb_relay_pc_role role)
  * (the home worker's entry included); n_sinks is also read by the home worker, which hands
  * packets only to workers that have sinks. */
 typedef struct tb_relay__track_local {
-    GPtrArray *sinks;      /* of tb_relay__slot* (weak: a slot removes itself) */
-    tb_relay_rtxbuf *rtx;  /* video: packets as this worker got them, for NACKs; owned */
-    gint n_sinks;          /* atomic: sinks->len */
+    GPtrArray *sinks;     /* of tb_relay__slot* (weak: a slot removes itself) */
+    tb_relay_rtxbuf *rtx; /* video: packets as this worker got them, for NACKs; owned */
+    gint n_sinks;         /* atomic: sinks->len */
 } tb_relay__track_local;
 
 /* The publisher's last sender report, which each subscriber's worker translates into its
@@ -187,16 +187,16 @@ typedef struct tb_relay__track_sr {
 
 /* Per-track forwarding state, [worker] (home) only. */
 typedef struct tb_relay__track_fwd {
-    tb_relay_pc *publisher;   /* weak: cleared when the publish connection closes */
-    gint removed;             /* atomic: other workers read it when binding */
-    uint32_t in_ssrc;         /* learned from packets; 0 = none yet */
+    tb_relay_pc *publisher; /* weak: cleared when the publish connection closes */
+    gint removed;           /* atomic: other workers read it when binding */
+    uint32_t in_ssrc;       /* learned from packets; 0 = none yet */
     tb_relay_rtp_stats stats;
     int64_t last_pli_us;
     bool pli_pending;
-    guint pli_timer;          /* GSource id on the worker context, 0 = none */
+    guint pli_timer; /* GSource id on the worker context, 0 = none */
     uint8_t fir_seq;
-    bool muted;               /* a moderator stopped this track: nothing is forwarded */
-    uint32_t level_sum;       /* speaker.c: sum of (127 - dBov) in the current interval */
+    bool muted;         /* a moderator stopped this track: nothing is forwarded */
+    uint32_t level_sum; /* speaker.c: sum of (127 - dBov) in the current interval */
     uint32_t level_count;
     GSocketAddress *tap_rtp;  /* tap.c: where plain RTP goes, NULL = not recorded */
     GSocketAddress *tap_rtcp; /* tap.c: where the publisher's plain RTCP goes */
@@ -204,17 +204,17 @@ typedef struct tb_relay__track_fwd {
 
 struct tb_relay_track {
     gint ref;
-    char *id;           /* [const] */
-    char *owner;        /* [const] participant id */
-    char *label;        /* [const] camera / microphone / screen */
-    char *mid;          /* [const] mid on the publish connection */
-    tb_relay_kind kind; /* [const] */
-    tb_relay__codec codec; /* [const] */
-    uint32_t offer_ssrc;   /* [const] SSRC from the offer, 0 = unknown */
-    int ext_mid;           /* [const] */
-    int ext_audio_level;   /* [const] RFC 6464 extmap id, 0 = none */
-    tb_relay_room *room;   /* [const] not owned */
-    tb_relay__track_fwd fwd; /* [worker] home */
+    char *id;                     /* [const] */
+    char *owner;                  /* [const] participant id */
+    char *label;                  /* [const] camera / microphone / screen */
+    char *mid;                    /* [const] mid on the publish connection */
+    tb_relay_kind kind;           /* [const] */
+    tb_relay__codec codec;        /* [const] */
+    uint32_t offer_ssrc;          /* [const] SSRC from the offer, 0 = unknown */
+    int ext_mid;                  /* [const] */
+    int ext_audio_level;          /* [const] RFC 6464 extmap id, 0 = none */
+    tb_relay_room *room;          /* [const] not owned */
+    tb_relay__track_fwd fwd;      /* [worker] home */
     tb_relay__track_local *local; /* [const] one per worker, see above */
     int n_local;                  /* [const] the number of workers */
     tb_relay__track_sr sr;
@@ -228,9 +228,9 @@ tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
 
 /* One m-line of a subscribe connection as the worker forwards it. [worker] */
 typedef struct tb_relay__slot {
-    tb_relay_pc *pc;        /* weak: the slot is owned by pc */
+    tb_relay_pc *pc; /* weak: the slot is owned by pc */
     int index;
-    tb_relay_track *track;  /* ref, NULL = unbound */
+    tb_relay_track *track; /* ref, NULL = unbound */
     tb_relay_rewriter rw;
     uint32_t packets;
     uint32_t octets;
@@ -239,32 +239,32 @@ typedef struct tb_relay__slot {
 
 struct tb_relay_pc {
     gint ref;
-    tb_relay_room *room;     /* [const] ref */
-    tb_relay__worker *worker;/* [const] runs its transport: the room's home for publishers */
-    tb_relay_pc_role role;   /* [const] */
-    char *owner;             /* [const] */
-    char *tag;               /* [const] "room/owner/pub" for log lines */
-    char ufrag[16];          /* [const] our ICE credentials */
-    char pwd[40];            /* [const] */
-    char session_id[24];     /* [const] SDP o= session id */
-    uint32_t rtcp_ssrc;      /* [const] our SSRC for RTCP we originate */
+    tb_relay_room *room;      /* [const] ref */
+    tb_relay__worker *worker; /* [const] runs its transport: the room's home for publishers */
+    tb_relay_pc_role role;    /* [const] */
+    char *owner;              /* [const] */
+    char *tag;                /* [const] "room/owner/pub" for log lines */
+    char ufrag[16];           /* [const] our ICE credentials */
+    char pwd[40];             /* [const] */
+    char session_id[24];      /* [const] SDP o= session id */
+    uint32_t rtcp_ssrc;       /* [const] our SSRC for RTCP we originate */
 
     /* [main] */
     tb_relay_pc_events events;
     void *user;
     bool closed;
     tb_relay_pc_state state;
-    bool have_remote;            /* a remote description was applied */
+    bool have_remote; /* a remote description was applied */
     char remote_ufrag[257];
     GPtrArray *early_candidates; /* strings, before the remote description */
     unsigned sdp_version;
-    GPtrArray *tracks;           /* publish: tb_relay_track* refs */
-    char **pub_mids;             /* publish: mids of the last offer */
-    GArray *lines;               /* subscribe: tb_relay__sub_mline, current wish */
-    GArray *offered;             /* subscribe: tb_relay__sub_mline, as last offered */
-    int revision;                /* subscribe: last offer's revision */
+    GPtrArray *tracks; /* publish: tb_relay_track* refs */
+    char **pub_mids;   /* publish: mids of the last offer */
+    GArray *lines;     /* subscribe: tb_relay__sub_mline, current wish */
+    GArray *offered;   /* subscribe: tb_relay__sub_mline, as last offered */
+    int revision;      /* subscribe: last offer's revision */
     bool offer_outstanding;
-    bool dirty;                  /* lines changed since the last offer */
+    bool dirty; /* lines changed since the last offer */
 
     /* [worker] */
     NiceAgent *agent;
@@ -274,18 +274,18 @@ struct tb_relay_pc {
     bool dtls_client;
     tb_relay_dtls *dtls;
     tb_relay_srtp *srtp;
-    struct tb_relay__sendq *sendq; /* owned: batched RTP sends (sendq.h) */
+    struct tb_relay__sendq *sendq;      /* owned: batched RTP sends (sendq.h) */
     struct tb_relay_srtp_out *srtp_out; /* owned: outbound RTP protection (srtp_out.h) */
-    struct tb_relay__rxreg *rxreg; /* subscribe, once up: its socket in the worker's epoll */
-    guint rx_idle;               /* readiness reports in a row that read nothing */
-    guint settled_ticks;         /* subscribe: seconds connected, until the path is pinned */
-    GPtrArray *early_dtls;       /* DTLS datagrams before the remote description (GBytes) */
-    GPtrArray *unsent_dtls;      /* our DTLS datagrams made before ICE had a path (GBytes) */
+    struct tb_relay__rxreg *rxreg;      /* subscribe, once up: its socket in the worker's epoll */
+    guint rx_idle;                      /* readiness reports in a row that read nothing */
+    guint settled_ticks;                /* subscribe: seconds connected, until the path is pinned */
+    GPtrArray *early_dtls;              /* DTLS datagrams before the remote description (GBytes) */
+    GPtrArray *unsent_dtls;             /* our DTLS datagrams made before ICE had a path (GBytes) */
     guint dtls_timer;
     tb_relay_pc_state wstate;
-    GPtrArray *wtracks;          /* publish: tracks (refs) */
-    int ext_mid;                 /* publish: extmap id of sdes:mid */
-    GPtrArray *slots;            /* subscribe: tb_relay__slot* owned */
+    GPtrArray *wtracks; /* publish: tracks (refs) */
+    int ext_mid;        /* publish: extmap id of sdes:mid */
+    GPtrArray *slots;   /* subscribe: tb_relay__slot* owned */
     tb_log_ratelimit rl;
     uint8_t rx[TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER];
     uint8_t tx[TB_RELAY_MTU + TB_RELAY_SRTP_MAX_TRAILER];
@@ -327,8 +327,7 @@ void tb_relay__forward_sinks_need_keyframe(tb_relay_track *t);
 /* A packet the home worker handed to this worker's inbox (inbox.h): tag is a track ref. */
 void tb_relay__forward_from_inbox(void *worker, gpointer tag, const uint8_t *buf, size_t len);
 void tb_relay__forward_remove_track(tb_relay_track *t);
-void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *track,
-                                 uint32_t ssrc);
+void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *track, uint32_t ssrc);
 void tb_relay__forward_stop_pc(tb_relay_pc *pc);
 gboolean tb_relay__forward_rtcp_tick(gpointer pc);
 /* The NTP timestamp (32.32 fixed point) `us` microseconds after `ntp`; before it when
@@ -336,7 +335,8 @@ gboolean tb_relay__forward_rtcp_tick(gpointer pc);
 uint64_t tb_relay__ntp_add_us(uint64_t ntp, int64_t us);
 
 /* speaker.c, [worker]: RFC 6464 levels → the room's active speaker. */
-void tb_relay__speaker_on_packet(tb_relay_track *t, const uint8_t *buf, const tb_relay_rtp_header *h);
+void tb_relay__speaker_on_packet(tb_relay_track *t, const uint8_t *buf,
+                                 const tb_relay_rtp_header *h);
 void tb_relay__speaker_track_added(tb_relay_track *t);
 void tb_relay__speaker_track_removed(tb_relay_track *t);
 

@@ -13,12 +13,12 @@
 #include "common/tb_error.h"
 #include "common/tb_reader.h"
 
-#define RTCP_HEADER_LEN 4
+#define RTCP_HEADER_LEN  4
 #define REPORT_BLOCK_LEN 24
-#define RTP_SEQ_MOD 0x10000u
-#define MAX_DROPOUT 3000 /* RFC 3550 A.1 */
-#define MAX_MISORDER 100
-#define NO_BAD_SEQ (RTP_SEQ_MOD + 1)
+#define RTP_SEQ_MOD      0x10000u
+#define MAX_DROPOUT      3000 /* RFC 3550 A.1 */
+#define MAX_MISORDER     100
+#define NO_BAD_SEQ       (RTP_SEQ_MOD + 1)
 
 /* --- parsing ------------------------------------------------------------------------- */
 

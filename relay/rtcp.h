@@ -28,7 +28,7 @@ typedef struct tb_relay_rtcp_report_block {
 } tb_relay_rtcp_report_block;
 
 #define TB_RELAY_RTCP_MAX_BLOCKS 31
-#define TB_RELAY_RTCP_MAX_NACK 64 /* NACK items kept per packet; more are ignored */
+#define TB_RELAY_RTCP_MAX_NACK   64 /* NACK items kept per packet; more are ignored */
 
 typedef enum {
     TB_RELAY_RTCP_ITEM_SR,
@@ -102,14 +102,14 @@ typedef struct tb_relay_rtp_stats {
     uint32_t clock_rate;
     bool started;
     uint16_t max_seq;
-    uint32_t cycles;        /* shifted count of seq wraps, << 16 */
+    uint32_t cycles; /* shifted count of seq wraps, << 16 */
     uint32_t base_seq;
     uint32_t received;
     uint32_t expected_prior;
     uint32_t received_prior;
-    double jitter;          /* in timestamp units */
+    double jitter; /* in timestamp units */
     int64_t last_transit;
-    uint64_t last_sr_ntp;   /* middle 32 bits used for LSR */
+    uint64_t last_sr_ntp; /* middle 32 bits used for LSR */
     int64_t last_sr_recv_us;
     /* Appended after the first draft (users go through _init): */
     uint32_t bad_seq; /* RFC 3550 A.1: seq that confirms a big jump as a restart */

@@ -11,10 +11,10 @@
 #include "common/tb_reader.h"
 
 #define RTP_HEADER_LEN 12
-#define RTP_SEQ_MOD 0x10000u
+#define RTP_SEQ_MOD    0x10000u
 /* Seqs at most this far behind the newest are late packets, not a restart (RFC 3550 A.1). */
 #define MAX_MISORDER 100
-#define NO_BAD_SEQ (RTP_SEQ_MOD + 1)
+#define NO_BAD_SEQ   (RTP_SEQ_MOD + 1)
 
 /* --- demultiplexing ------------------------------------------------------------------ */
 
@@ -161,11 +161,20 @@ int tb_relay_rtp_ext_find(const uint8_t *buf, const tb_relay_rtp_header *h, uint
 
 /* --- in-place writers ---------------------------------------------------------------- */
 
-void tb_relay_rtp_set_seq(uint8_t *buf, uint16_t seq) { tb_put_u16(buf + 2, seq); }
+void tb_relay_rtp_set_seq(uint8_t *buf, uint16_t seq)
+{
+    tb_put_u16(buf + 2, seq);
+}
 
-void tb_relay_rtp_set_timestamp(uint8_t *buf, uint32_t ts) { tb_put_u32(buf + 4, ts); }
+void tb_relay_rtp_set_timestamp(uint8_t *buf, uint32_t ts)
+{
+    tb_put_u32(buf + 4, ts);
+}
 
-void tb_relay_rtp_set_ssrc(uint8_t *buf, uint32_t ssrc) { tb_put_u32(buf + 8, ssrc); }
+void tb_relay_rtp_set_ssrc(uint8_t *buf, uint32_t ssrc)
+{
+    tb_put_u32(buf + 8, ssrc);
+}
 
 void tb_relay_rtp_set_payload_type(uint8_t *buf, uint8_t pt)
 {

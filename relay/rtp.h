@@ -74,15 +74,15 @@ static inline bool tb_relay_seq_newer(uint16_t a, uint16_t b)
 typedef struct tb_relay_rewriter {
     uint32_t out_ssrc;
     uint32_t clock_rate;
-    bool started;         /* any packet sent yet */
-    bool have_source;     /* in_ssrc below is valid */
+    bool started;     /* any packet sent yet */
+    bool have_source; /* in_ssrc below is valid */
     uint32_t in_ssrc;
-    uint16_t seq_delta;   /* out = in + delta (mod 2^16) */
-    uint32_t ts_delta;    /* out = in + delta (mod 2^32) */
+    uint16_t seq_delta; /* out = in + delta (mod 2^16) */
+    uint32_t ts_delta;  /* out = in + delta (mod 2^32) */
     uint16_t last_out_seq;
     uint32_t last_out_ts;
-    int64_t last_out_us;  /* monotonic time the last packet was sent */
-    uint16_t max_in_seq;  /* highest input seq seen for the current source */
+    int64_t last_out_us; /* monotonic time the last packet was sent */
+    uint16_t max_in_seq; /* highest input seq seen for the current source */
     /* Added after the first draft of this header (appended, so existing users are
      * unaffected; everything goes through _init): */
     uint16_t first_in_seq; /* drop floor: first input seq of the current source, or
@@ -96,8 +96,8 @@ void tb_relay_rewriter_init(tb_relay_rewriter *rw, uint32_t out_ssrc, uint32_t c
 /* Maps one input packet to output seq/ts. `now_us` is monotonic time. Returns 0, or
  * TB_EDECLINED when the packet is too old to map (before the current source's first
  * packet) and must be dropped. Updates state. */
-int tb_relay_rewriter_map(tb_relay_rewriter *rw, uint32_t in_ssrc, uint16_t in_seq,
-                          uint32_t in_ts, int64_t now_us, uint16_t *out_seq, uint32_t *out_ts);
+int tb_relay_rewriter_map(tb_relay_rewriter *rw, uint32_t in_ssrc, uint16_t in_seq, uint32_t in_ts,
+                          int64_t now_us, uint16_t *out_seq, uint32_t *out_ts);
 
 /* Maps an input seq of the current source without updating state (for NACK answers and
  * reverse lookups). Returns false if no current source, or if out_seq was not produced

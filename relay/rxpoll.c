@@ -26,7 +26,7 @@ struct tb_relay__rxpoll {
     GSource *source;
     int epfd;
     bool dispatching;
-    GPtrArray *dead; /* removed while dispatching, freed at its end */
+    GPtrArray *dead;  /* removed while dispatching, freed at its end */
     GHashTable *regs; /* every live registration, freed at destroy */
 };
 

@@ -32,8 +32,8 @@
 #define REPLAY_WINDOW 1024
 /* Shortest packets libsrtp is given: the fixed RTP header, the RTCP header + sender
  * SSRC (RFC 3550 §5.1, §6.4). */
-#define RTP_MIN_LEN 12
-#define RTCP_MIN_LEN 8
+#define RTP_MIN_LEN     12
+#define RTCP_MIN_LEN    8
 #define SRTCP_INDEX_LEN 4 /* E flag + 31-bit index (RFC 3711 §3.4) */
 
 struct tb_relay_srtp {
@@ -68,9 +68,12 @@ static bool keys_valid(const tb_relay_srtp_keys *k)
     if (k->key_len != SRTP_AES_128_KEY_LEN)
         return false;
     switch (k->profile) {
-    case TB_RELAY_SRTP_AES128_CM_SHA1_80: return k->salt_len == SRTP_SALT_LEN;
-    case TB_RELAY_SRTP_AEAD_AES_128_GCM: return k->salt_len == SRTP_AEAD_SALT_LEN;
-    default: return false;
+    case TB_RELAY_SRTP_AES128_CM_SHA1_80:
+        return k->salt_len == SRTP_SALT_LEN;
+    case TB_RELAY_SRTP_AEAD_AES_128_GCM:
+        return k->salt_len == SRTP_AEAD_SALT_LEN;
+    default:
+        return false;
     }
 }
 
@@ -115,9 +118,8 @@ tb_relay_srtp *tb_relay_srtp_create(const tb_relay_srtp_keys *keys)
     s->rtp_trailer = gcm ? 16 : 10; /* GCM tag (RFC 7714 §14.2) / HMAC-SHA1-80 */
     s->rtcp_trailer = s->rtp_trailer + SRTCP_INDEX_LEN;
 
-    srtp_err_status_t st = session_create(&s->in, keys->profile, ssrc_any_inbound,
-                                          keys->remote_key, keys->remote_salt, keys->key_len,
-                                          keys->salt_len);
+    srtp_err_status_t st = session_create(&s->in, keys->profile, ssrc_any_inbound, keys->remote_key,
+                                          keys->remote_salt, keys->key_len, keys->salt_len);
     if (st == srtp_err_status_ok)
         st = session_create(&s->out, keys->profile, ssrc_any_outbound, keys->local_key,
                             keys->local_salt, keys->key_len, keys->salt_len);
@@ -150,8 +152,8 @@ static int protect(tb_relay_srtp *s, bool rtcp, uint8_t *buf, size_t *len, size_
     if (*len < (rtcp ? RTCP_MIN_LEN : RTP_MIN_LEN) || *len > INT_MAX - trailer)
         return TB_EIO;
     int n = (int)*len;
-    srtp_err_status_t st = rtcp ? srtp_protect_rtcp(s->out, buf, &n)
-                                : srtp_protect(s->out, buf, &n);
+    srtp_err_status_t st =
+        rtcp ? srtp_protect_rtcp(s->out, buf, &n) : srtp_protect(s->out, buf, &n);
     if (st != srtp_err_status_ok) {
         if (tb_log_ratelimit_ok(&s->rl))
             TB_LOG_WARN("%s protect failed: %d", rtcp ? "srtcp" : "srtp", (int)st);
@@ -170,8 +172,8 @@ static int unprotect(tb_relay_srtp *s, bool rtcp, uint8_t *buf, size_t *len)
     if (*len < min || *len > INT_MAX)
         return TB_EINVAL;
     int n = (int)*len;
-    srtp_err_status_t st = rtcp ? srtp_unprotect_rtcp(s->in, buf, &n)
-                                : srtp_unprotect(s->in, buf, &n);
+    srtp_err_status_t st =
+        rtcp ? srtp_unprotect_rtcp(s->in, buf, &n) : srtp_unprotect(s->in, buf, &n);
     switch (st) {
     case srtp_err_status_ok:
         if (n < 0 || (size_t)n > *len)
@@ -180,8 +182,10 @@ static int unprotect(tb_relay_srtp *s, bool rtcp, uint8_t *buf, size_t *len)
         return TB_OK;
     case srtp_err_status_auth_fail:
     case srtp_err_status_replay_fail:
-    case srtp_err_status_replay_old: return TB_EAUTH;
-    default: return TB_EINVAL;
+    case srtp_err_status_replay_old:
+        return TB_EAUTH;
+    default:
+        return TB_EINVAL;
     }
 }
 

@@ -282,7 +282,8 @@ static void rx_ready(void *data)
             g_clear_error(&err);
             if (round == 0 && ++pc->rx_idle > RX_IDLE_MAX) {
                 TB_LOG_WARN("[%s] socket readable but nothing to read; back to libnice's "
-                            "source", pc->tag);
+                            "source",
+                            pc->tag);
                 rx_detach(pc);
                 nice_agent_attach_recv(pc->agent, pc->stream_id, 1, pc->worker->ctx, on_recv, pc);
             }

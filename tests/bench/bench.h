@@ -127,11 +127,11 @@ uint64_t bstat_seq_lost(const bstat_seq *s);
 /* The trailer the generator appends to every payload: magic + send time. */
 #define BENCH_TRAILER_LEN   12
 #define BENCH_TRAILER_MAGIC 0x54426e68u /* "TBnh" */
-#define BPC_ICE_PACING_MS   1 /* the generator's ICE check pacing (see bpc_create) */
+#define BPC_ICE_PACING_MS   1           /* the generator's ICE check pacing (see bpc_create) */
 /* First DTLS handshake retransmission, as in browsers (WebRTC's initial timeout is 50 ms;
  * the relay's own default, 200 ms, made a server's lost first flight cost the generator
  * 4x what it costs a browser: see docs/performance.md, change 19). */
-#define BPC_DTLS_RTX_MS     50
+#define BPC_DTLS_RTX_MS 50
 void bench_trailer_put(uint8_t *p, int64_t send_us);
 bool bench_trailer_get(const uint8_t *payload_end, size_t payload_len, int64_t *send_us);
 

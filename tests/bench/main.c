@@ -272,9 +272,8 @@ static json_t *emit(const result *r)
      * join phase is mostly forwarding and the difference is noise (-1 = not measured). */
     bool join_cpu_ok = nsubs && !G.roundtable && G.server_pid;
     double join_cpu_ms =
-        join_cpu_ok
-            ? MAX(0.0, r->join_server_cpu_us - (double)r->join_pkts * cpu_pp) / nsubs / 1e3
-            : -1;
+        join_cpu_ok ? MAX(0.0, r->join_server_cpu_us - (double)r->join_pkts * cpu_pp) / nsubs / 1e3
+                    : -1;
     double join_gen_ms = nsubs && !G.roundtable ? r->join_gen_cpu_us / nsubs / 1e3 : -1;
     printf("%s %s %s: %d/%d subscribers got media, %" G_GUINT64_FORMAT " packets in %.1f s, "
            "server %.2f us/packet, loss %.3f %%, delay p50 %.2f ms p99 %.2f ms, "
@@ -299,8 +298,10 @@ static json_t *emit(const result *r)
         "gen_cpu_pct", r->window_s > 0 ? 100.0 * r->gen_cpu_us / (r->window_s * 1e6) : 0.0,
         "rss_kb_before", (json_int_t)r->rss0, "rss_kb_after", (json_int_t)r->rss1,
         "profile_mismatch", (json_int_t)G.profile_mismatch);
-    json_object_set_new(o, "join_server_cpu_ms", join_cpu_ms >= 0 ? json_real(join_cpu_ms) : json_null());
-    json_object_set_new(o, "join_gen_cpu_ms", join_gen_ms >= 0 ? json_real(join_gen_ms) : json_null());
+    json_object_set_new(o, "join_server_cpu_ms",
+                        join_cpu_ms >= 0 ? json_real(join_cpu_ms) : json_null());
+    json_object_set_new(o, "join_gen_cpu_ms",
+                        join_gen_ms >= 0 ? json_real(join_gen_ms) : json_null());
     json_object_set_new(o, "udp_rcvbuf_drops", json_integer((json_int_t)r->rcvbuf_drops));
     json_object_set_new(o, "udp_sndbuf_drops", json_integer((json_int_t)r->sndbuf_drops));
     return o;

@@ -39,8 +39,8 @@ void bpart_trace(bpart *p, const char *fmt, ...)
     /* Wall-clock time too, to line the trace up with the server's log. */
     int64_t now = g_get_real_time();
     g_printerr("[%d +%.1f ms] %s (at %02d:%02d.%03d)\n", p->index,
-               (double)(g_get_monotonic_time() - p->t_start) / 1e3, buf,
-               (int)(now / 60000000 % 60), (int)(now / 1000000 % 60), (int)(now / 1000 % 1000));
+               (double)(g_get_monotonic_time() - p->t_start) / 1e3, buf, (int)(now / 60000000 % 60),
+               (int)(now / 1000000 % 60), (int)(now / 1000 % 1000));
 }
 
 static void send_json(bpart *p, json_t *m)

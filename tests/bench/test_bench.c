@@ -236,7 +236,8 @@ static int reply_id(const char *m)
 
 static void test_reply_id(void)
 {
-    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":1,\"data\":{\"participants\":[]}}"), ==, 1);
+    g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":1,\"data\":{\"participants\":[]}}"), ==,
+                    1);
     g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":27,\"data\":{}}"), ==, 27);
     g_assert_cmpint(reply_id("{\"type\":\"reply\",\"id\":3}"), ==, 3);
     g_assert_cmpint(reply_id("{\"type\":\"error\",\"id\":1,\"code\":\"x\"}"), ==, -1);

@@ -21,8 +21,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MUTATIONS_PER_FILE 300
-#define MAX_INPUT_BYTES (1 << 20)
-#define MAX_GROWTH 64 /* bytes a mutation may add */
+#define MAX_INPUT_BYTES    (1 << 20)
+#define MAX_GROWTH         64 /* bytes a mutation may add */
 
 static uint64_t rng_state;
 
@@ -35,7 +35,10 @@ static size_t cur_len;
 /* Sanitizer hook, present when linked with ASan/UBSan. */
 void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
-static void put_str(const char *s) { (void)!write(2, s, strlen(s)); }
+static void put_str(const char *s)
+{
+    (void)!write(2, s, strlen(s));
+}
 
 static void put_num(size_t v)
 {
@@ -86,7 +89,10 @@ static uint64_t rng_next(void)
     return z ^ (z >> 31);
 }
 
-static size_t rng_below(size_t n) { return n ? (size_t)(rng_next() % n) : 0; }
+static size_t rng_below(size_t n)
+{
+    return n ? (size_t)(rng_next() % n) : 0;
+}
 
 static uint64_t fnv1a(const char *s)
 {

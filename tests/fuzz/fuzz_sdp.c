@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int is_offer = 0; is_offer < 2; is_offer++) {
         tb_relay__desc d;
         if (tb_relay__sdp_parse(text, is_offer, &d, err, sizeof err) == 0 && is_offer) {
-            tb_relay__local l = {"ufra", "0123456789012345678901", "AA:BB", "passive", "1", 1,
-                                 "c", size % 2 == 0};
+            tb_relay__local l = {
+                "ufra", "0123456789012345678901", "AA:BB", "passive", "1", 1, "c", size % 2 == 0};
             char *answer = tb_relay__sdp_write_answer(&d, &l);
             free(answer);
         }

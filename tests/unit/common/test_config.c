@@ -81,13 +81,13 @@ typedef struct bad_case {
 static void test_bad(void)
 {
     static const bad_case cases[] = {
-        {"[server]\nprot = 80\n", NULL, "prot"},               /* typo in a key */
-        {"[sever]\nport = 80\n", NULL, "sever"},               /* typo in a section */
-        {"[server]\nport = 0\n", NULL, "port"},                /* out of range */
+        {"[server]\nprot = 80\n", NULL, "prot"}, /* typo in a key */
+        {"[sever]\nport = 80\n", NULL, "sever"}, /* typo in a section */
+        {"[server]\nport = 0\n", NULL, "port"},  /* out of range */
         {"[server]\nport = 70000\n", NULL, "port"},
-        {"[server]\nport = eighty\n", NULL, "port"},           /* not a number */
+        {"[server]\nport = eighty\n", NULL, "port"}, /* not a number */
         {"[server]\nport = 80x\n", NULL, "port"},
-        {"[relay]\nprefer_gcm = maybe\n", NULL, "prefer_gcm"}, /* not a boolean */
+        {"[relay]\nprefer_gcm = maybe\n", NULL, "prefer_gcm"},           /* not a boolean */
         {"[relay]\nice_addresses = localhost\n", NULL, "ice_addresses"}, /* not an IP */
         {"[relay]\nice_addresses = ,\n", NULL, "ice_addresses"},
         {"[relay]\nrtx_buffer_packets = 500\n", NULL, "rtx_buffer_packets"},
@@ -95,14 +95,14 @@ static void test_bad(void)
         {"[server]\nlog_level = loud\n", NULL, "log_level"},
         {"[rooms]\ndefault_room = a b\n", NULL, "default_room"},
         {"this is not ini\n", NULL, "config"},
-        {"", "server.port", "server.port"},                     /* override without = */
-        {"", "port=1", "port=1"},                               /* override without section */
+        {"", "server.port", "server.port"}, /* override without = */
+        {"", "port=1", "port=1"},           /* override without section */
         {"", "server.nope=1", "nope"},
         {"", "server.port=-1", "port"},
         {"[rooms]\nkind = party\n", NULL, "kind"},
         {"[rooms]\nanonymous_role = king\n", NULL, "anonymous_role"},
         {"[room:a b]\nkind = hearing\n", NULL, "room:a b"},
-        {"[room:x]\nport = 1\n", NULL, "port"},               /* not a room key */
+        {"[room:x]\nport = 1\n", NULL, "port"}, /* not a room key */
         {"[room:x]\nkind = party\n", NULL, "kind"},
         {"[room:x]\nwaiting_room = maybe\n", NULL, "waiting_room"},
         {"", "room:x.floor_seconds=1", "floor_seconds"},

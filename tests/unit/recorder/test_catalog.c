@@ -29,9 +29,11 @@ static void test_catalog(void)
     g_assert_cmpint(tb_rec_catalog_session_begin(cat, "hall", sid, sizeof sid), ==, TB_OK);
     g_assert_cmpint(tb_rec_catalog_session_begin(cat, "hall", sid2, sizeof sid2), ==, TB_OK);
     g_assert_cmpstr(sid, !=, sid2);
-    g_assert_cmpint(tb_rec_catalog_attend_join(cat, sid, "p1", NULL, "Анна", "moderator"), ==, TB_OK);
-    g_assert_cmpint(tb_rec_catalog_attend_join(cat, sid, "p2", "id2", "Иван'); DROP TABLE chat;--",
-                                               "speaker"), ==, TB_OK);
+    g_assert_cmpint(tb_rec_catalog_attend_join(cat, sid, "p1", NULL, "Анна", "moderator"), ==,
+                    TB_OK);
+    g_assert_cmpint(
+        tb_rec_catalog_attend_join(cat, sid, "p2", "id2", "Иван'); DROP TABLE chat;--", "speaker"),
+        ==, TB_OK);
     g_assert_cmpint(tb_rec_catalog_attend_leave(cat, sid, "p2"), ==, TB_OK);
     g_assert_cmpint(tb_rec_catalog_audit(cat, sid, "p1", "Анна", "mute", "p2", "audio"), ==, TB_OK);
     int64_t mid = 0;
@@ -76,8 +78,9 @@ static void test_catalog_repeated(void)
         char id[16], name[32];
         g_snprintf(id, sizeof id, "p%d", i);
         g_snprintf(name, sizeof name, "Участник %d", i);
-        g_assert_cmpint(tb_rec_catalog_attend_join(cat, sid, id, i % 2 ? id : NULL, name, "speaker"),
-                        ==, TB_OK);
+        g_assert_cmpint(
+            tb_rec_catalog_attend_join(cat, sid, id, i % 2 ? id : NULL, name, "speaker"), ==,
+            TB_OK);
         if (i % 4 == 0)
             g_assert_cmpint(tb_rec_catalog_attend_leave(cat, sid, id), ==, TB_OK);
     }

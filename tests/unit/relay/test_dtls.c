@@ -187,8 +187,8 @@ static void test_cert(void)
     tb_relay_dtls_cert_unref(NULL);
 }
 
-static void test_handshake_profile(bool client_gcm, bool server_gcm,
-                                   tb_relay_srtp_profile want, size_t salt_len)
+static void test_handshake_profile(bool client_gcm, bool server_gcm, tb_relay_srtp_profile want,
+                                   size_t salt_len)
 {
     fixture f;
     pair_init(&f, client_gcm, server_gcm);
@@ -696,9 +696,9 @@ static void test_interop_openssl(gconstpointer data)
         g_assert_cmpint(tb_relay_dtls_get_srtp_keys(ep.d, &k), ==, TB_OK);
         g_assert_cmpint(k.profile, ==, TB_RELAY_SRTP_AES128_CM_SHA1_80);
         uint8_t m[60];
-        g_assert_cmpint(SSL_export_keying_material(r.ssl, m, sizeof m, "EXTRACTOR-dtls_srtp",
-                                                   19, NULL, 0, 0),
-                        ==, 1);
+        g_assert_cmpint(
+            SSL_export_keying_material(r.ssl, m, sizeof m, "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0),
+            ==, 1);
         const uint8_t *ck = m, *sk = m + 16, *cs = m + 32, *ss = m + 46;
         g_assert_cmpmem(k.local_key, 16, we_are_client ? ck : sk, 16);
         g_assert_cmpmem(k.remote_key, 16, we_are_client ? sk : ck, 16);

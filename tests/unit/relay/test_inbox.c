@@ -8,9 +8,9 @@
 #include <string.h>
 
 typedef struct sink {
-    guint got[4];      /* per source: packets received */
-    guint bad;         /* out of order or corrupt */
-    guint released;    /* tags released by fn */
+    guint got[4];   /* per source: packets received */
+    guint bad;      /* out of order or corrupt */
+    guint released; /* tags released by fn */
 } sink;
 
 /* Packet i of source s: 4-byte header (s, i) then (i % 200 + 1) bytes of the value i & 0xff. */
@@ -48,7 +48,8 @@ static void test_order_and_full(void)
     uint8_t b[300];
     /* Eight fit; the ninth is refused, not written over the first. */
     for (guint i = 0; i < 8; i++)
-        g_assert_true(tb_relay__inbox_push(in, 1, GUINT_TO_POINTER(i + 1), b, make_packet(b, 1, i)));
+        g_assert_true(
+            tb_relay__inbox_push(in, 1, GUINT_TO_POINTER(i + 1), b, make_packet(b, 1, i)));
     g_assert_false(tb_relay__inbox_push(in, 1, GUINT_TO_POINTER(9), b, make_packet(b, 1, 8)));
     /* Too long, and an unknown source: refused too. */
     g_assert_false(tb_relay__inbox_push(in, 0, NULL, b, 257));
@@ -63,7 +64,8 @@ static void test_order_and_full(void)
     g_assert_cmpuint(dropped, ==, 3);
     /* Room again after draining; counters wrap around the ring. */
     for (guint i = 8; i < 20; i++) {
-        g_assert_true(tb_relay__inbox_push(in, 1, GUINT_TO_POINTER(i + 1), b, make_packet(b, 1, i)));
+        g_assert_true(
+            tb_relay__inbox_push(in, 1, GUINT_TO_POINTER(i + 1), b, make_packet(b, 1, i)));
         while (g_main_context_iteration(ctx, FALSE))
             ;
     }

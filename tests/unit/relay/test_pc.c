@@ -99,7 +99,8 @@ static tb_relay_pc *publish(fx *f, const char *owner, GPtrArray **added)
     tb_relay_pc *pc = tb_relay_pc_create(f->room, TB_RELAY_PC_PUBLISH, owner, &events, f);
     GPtrArray *removed = NULL;
     char err[256] = "";
-    g_autofree char *answer = tb_relay_pc_publish_offer(pc, offer, added, &removed, err, sizeof err);
+    g_autofree char *answer =
+        tb_relay_pc_publish_offer(pc, offer, added, &removed, err, sizeof err);
     g_assert_nonnull(answer);
     g_assert_cmpuint((*added)->len, ==, 2);
     g_assert_cmpuint(removed->len, ==, 0);
@@ -132,9 +133,11 @@ static void test_publish(fx *f, gconstpointer data)
 
     /* Candidates are checked, including the mid. */
     g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, "candidate:1 1 udp 5 127.0.0.1 9 typ host",
-                                                     "0", err, sizeof err), ==, TB_OK);
+                                                     "0", err, sizeof err),
+                    ==, TB_OK);
     g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, "candidate:1 1 udp 5 127.0.0.1 9 typ host",
-                                                     "7", err, sizeof err), ==, TB_EINVAL);
+                                                     "7", err, sizeof err),
+                    ==, TB_EINVAL);
     g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, "candidate:x", NULL, err, sizeof err), ==,
                     TB_EINVAL);
     pump(300);
@@ -177,7 +180,8 @@ static void test_subscribe_state_machine(fx *f, gconstpointer data)
     /* An answer for the wrong revision is refused; the right one is taken. */
     g_autofree char *a1 = client_answer(o1, NULL);
     g_assert_cmpint(tb_relay_pc_subscribe_answer(sub, 7, a1, err, sizeof err), ==, TB_ESTATE);
-    g_assert_cmpint(tb_relay_pc_subscribe_answer(sub, 1, "v=0 junk", err, sizeof err), ==, TB_EINVAL);
+    g_assert_cmpint(tb_relay_pc_subscribe_answer(sub, 1, "v=0 junk", err, sizeof err), ==,
+                    TB_EINVAL);
     g_assert_cmpint(tb_relay_pc_subscribe_answer(sub, 1, a1, err, sizeof err), ==, TB_OK);
 
     /* Now the pending change: both m-lines inactive, nothing removed. */
@@ -259,11 +263,11 @@ static void test_placement(void)
         int busy0;      /* permille of the home worker */
         int sub_worker; /* where a subscriber goes */
     } cases[] = {
-        {"[relay]\nworkers = 2\n", 0, 0},        /* default 60 %: an idle home keeps them */
+        {"[relay]\nworkers = 2\n", 0, 0}, /* default 60 %: an idle home keeps them */
         {"[relay]\nworkers = 2\n", 590, 0},
-        {"[relay]\nworkers = 2\n", 600, 1},      /* busy home: the idle worker */
+        {"[relay]\nworkers = 2\n", 600, 1}, /* busy home: the idle worker */
         {"[relay]\nworkers = 2\nspread_busy_percent = 100\n", 1000, 0}, /* never */
-        {"[relay]\nworkers = 2\nspread_busy_percent = 0\n", 0, 1}, /* always: fewer pcs */
+        {"[relay]\nworkers = 2\nspread_busy_percent = 0\n", 0, 1},      /* always: fewer pcs */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         tb_config cfg;
@@ -292,7 +296,8 @@ static void test_spread_lifecycle(void)
     tb_config cfg;
     char err[256];
     g_assert_cmpint(tb_config_load_data(&cfg, "[relay]\nworkers = 2\nspread_busy_percent = 0\n",
-                                        NULL, err, sizeof err), ==, TB_OK);
+                                        NULL, err, sizeof err),
+                    ==, TB_OK);
     fx f = {0};
     f.relay = tb_relay_create(&cfg.relay, err, sizeof err);
     f.room = tb_relay_room_create(f.relay, "spread");

@@ -576,7 +576,8 @@ static void test_ntp_add_us(void)
     g_assert_cmpuint(tb_relay__ntp_add_us(ntp, 1000000), ==, ntp + ((uint64_t)1 << 32));
     g_assert_cmpuint(tb_relay__ntp_add_us(ntp, 500000), ==, ntp + ((uint64_t)1 << 31));
     g_assert_cmpuint(tb_relay__ntp_add_us(ntp, -1000000), ==, ntp - ((uint64_t)1 << 32));
-    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, -2082), ==, ntp - 8942121u); /* truncated toward zero */
+    g_assert_cmpuint(tb_relay__ntp_add_us(ntp, -2082), ==,
+                     ntp - 8942121u); /* truncated toward zero */
     g_assert_cmpuint(tb_relay__ntp_add_us(ntp, INT64_C(3600) * 1000000), ==,
                      ntp + ((uint64_t)3600 << 32));
 }

@@ -240,8 +240,9 @@ static void test_partial_rejection(void)
 static void test_candidates_in_sdp(void)
 {
     g_autofree char *sdp = fixture("chromium_offer_av.sdp");
-    g_autofree char *with = replace(sdp, "a=mid:0\r\n",
-                                    "a=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n");
+    g_autofree char *with =
+        replace(sdp, "a=mid:0\r\n",
+                "a=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n");
     tb_relay__desc d;
     char err[256] = "";
     g_assert_cmpint(tb_relay__sdp_parse(with, true, &d, err, sizeof err), ==, TB_OK);
