@@ -8,7 +8,9 @@
  * (inbox.h): one copy per worker, which then does the same for its own slots and keeps
  * its own retransmission buffer. RTCP is terminated here, per leg: a subscriber's PLI/FIR
  * becomes one throttled PLI to the publisher (on the home worker), its NACKs are answered
- * from the buffer of the subscriber's worker, and each leg gets its own reports. */
+ * from the buffer of the subscriber's worker, and each leg gets its own reports.
+ * A track a moderator muted (mute.c sets the flag) is dropped here, before the recording
+ * tap, the active-speaker detection and the fan-out. */
 #define TB_LOG_CAT "relay/forward"
 #include "relay/internal.h"
 #include "relay/inbox.h"
@@ -159,7 +161,7 @@ void tb_relay__forward_rtp(tb_relay_pc *pc, uint8_t *buf, size_t len)
     int64_t now = tb_time_mono_us();
     tb_relay_rtp_stats_update(&t->fwd.stats, h.seq, h.timestamp, now);
     if (t->fwd.muted)
-        return; /* moderation: stopped at the relay, for subscribers and recorder alike */
+        return; /* moderation (mute.c): stopped at the relay, for subscribers and recorder alike */
     if (t->ext_audio_level)
         tb_relay__speaker_on_packet(t, buf, &h);
     if (t->fwd.tap_rtp)

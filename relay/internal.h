@@ -195,7 +195,7 @@ typedef struct tb_relay__track_fwd {
     bool pli_pending;
     guint pli_timer; /* GSource id on the worker context, 0 = none */
     uint8_t fir_seq;
-    bool muted;         /* a moderator stopped this track: nothing is forwarded */
+    bool muted;         /* mute.c: a moderator stopped this track: nothing is forwarded */
     uint32_t level_sum; /* speaker.c: sum of (127 - dBov) in the current interval */
     uint32_t level_count;
     GSocketAddress *tap_rtp;  /* tap.c: where plain RTP goes, NULL = not recorded */
@@ -223,6 +223,17 @@ struct tb_relay_track {
 tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
                                        const tb_relay__mline *ml, const char *label,
                                        size_t rtx_packets);
+
+/* A closure about one track for its room's worker: what tb_relay__track_post hands to fn. */
+typedef struct tb_relay__track_op {
+    tb_relay_track *track; /* ref, released after fn ran */
+    int a, b;              /* the caller's arguments, meaning fn's own */
+} tb_relay__track_op;
+
+/* relay.c, any thread (the main thread's track calls in tap.c and mute.c): runs
+ * fn(tb_relay__track_op *) once on room's worker, with a reference to t and a, b; the op
+ * is freed afterwards. */
+void tb_relay__track_post(tb_relay_room *room, tb_relay_track *t, GSourceFunc fn, int a, int b);
 
 /* ---- peer connections ---- */
 
@@ -322,7 +333,7 @@ void tb_relay__forward_request_keyframe(tb_relay_track *t);
 void tb_relay__forward_keyframe_post(tb_relay_track *t);
 /* From a connection's worker: a keyframe request for t, on t's home worker. */
 void tb_relay__forward_keyframe_from(tb_relay_pc *pc, tb_relay_track *t);
-/* [home] A moderator unmuted t: every subscriber resumes at a keyframe. */
+/* [home] A moderator unmuted t (mute.c): every subscriber resumes at a keyframe. */
 void tb_relay__forward_sinks_need_keyframe(tb_relay_track *t);
 /* A packet the home worker handed to this worker's inbox (inbox.h): tag is a track ref. */
 void tb_relay__forward_from_inbox(void *worker, gpointer tag, const uint8_t *buf, size_t len);

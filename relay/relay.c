@@ -9,7 +9,7 @@
  * the least busy worker, and the home worker hands each packet of the tracks it takes to
  * that worker's inbox (inbox.h). A room that outgrows a core so spreads its fan-out over
  * the cores. The main thread talks to a worker only by posting closures
- * (tb_relay__worker_post). */
+ * (tb_relay__worker_post; for the main-thread calls on one track, tb_relay__track_post). */
 #define TB_LOG_CAT "relay"
 #include "relay/internal.h"
 #include "relay/inbox.h"
@@ -323,6 +323,22 @@ void tb_relay_track_unref(tb_relay_track *t)
     g_free(t->label);
     g_free(t->mid);
     g_free(t);
+}
+
+static void track_op_free(gpointer data)
+{
+    tb_relay__track_op *o = data;
+    tb_relay_track_unref(o->track);
+    g_free(o);
+}
+
+void tb_relay__track_post(tb_relay_room *room, tb_relay_track *t, GSourceFunc fn, int a, int b)
+{
+    tb_relay__track_op *o = g_new0(tb_relay__track_op, 1);
+    o->track = tb_relay_track_ref(t);
+    o->a = a;
+    o->b = b;
+    tb_relay__worker_post(room->worker, fn, o, track_op_free);
 }
 
 const char *tb_relay_track_id(const tb_relay_track *t)

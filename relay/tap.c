@@ -1,10 +1,14 @@
 /* tap.c — the recording tap: plain copies of a recorded track's packets, sent over UDP
- * on loopback to the session's recorder process, on the media worker.
+ * on loopback to the session's recorder process, on the media worker; and the main-thread
+ * calls that start and stop a track's tap (tb_relay_track_tap_start/_stop, posted to the
+ * room's worker).
  *
  * The recorder gets exactly what the publisher sent (after SRTP), so it can depacketize
  * and mux without transcoding, and the publisher's RTCP for its NTP↔RTP mapping. One
  * non-blocking socket per room; a send that fails (recorder gone, buffer full) is
- * dropped: a recording problem never slows or stops the call. */
+ * dropped: a recording problem never slows or stops the call. A muted track (mute.c) gets
+ * to the tap no more than to its subscribers: forward.c drops its RTP before either, and
+ * feedback.c its RTCP. */
 #define TB_LOG_CAT "relay/tap"
 #include "relay/internal.h"
 
@@ -41,28 +45,7 @@ void tb_relay__tap_clear(tb_relay_track *t)
     g_clear_object(&t->fwd.tap_rtcp);
 }
 
-/* ---- main-thread API: posted to the worker ---- */
-
-typedef struct track_op {
-    tb_relay_track *track; /* ref */
-    int a, b;
-} track_op;
-
-static void track_op_free(gpointer data)
-{
-    track_op *o = data;
-    tb_relay_track_unref(o->track);
-    g_free(o);
-}
-
-static void post(tb_relay_room *room, tb_relay_track *t, GSourceFunc fn, int a, int b)
-{
-    track_op *o = g_new0(track_op, 1);
-    o->track = tb_relay_track_ref(t);
-    o->a = a;
-    o->b = b;
-    tb_relay__worker_post(room->worker, fn, o, track_op_free);
-}
+/* ---- main-thread API: posted to the room's worker (tb_relay__track_post) ---- */
 
 static GSocketAddress *loopback(int port)
 {
@@ -76,7 +59,7 @@ static GSocketAddress *loopback(int port)
 
 static gboolean tap_start_run(gpointer data)
 {
-    track_op *o = data;
+    tb_relay__track_op *o = data;
     tb_relay_track *t = o->track;
     if (g_atomic_int_get(&t->fwd.removed))
         return G_SOURCE_REMOVE;
@@ -91,38 +74,17 @@ static gboolean tap_start_run(gpointer data)
 
 static gboolean tap_stop_run(gpointer data)
 {
-    tb_relay__tap_clear(((track_op *)data)->track);
+    tb_relay__tap_clear(((tb_relay__track_op *)data)->track);
     return G_SOURCE_REMOVE;
 }
 
 void tb_relay_track_tap_start(tb_relay_room *room, tb_relay_track *track, int rtp_port,
                               int rtcp_port)
 {
-    post(room, track, tap_start_run, rtp_port, rtcp_port);
+    tb_relay__track_post(room, track, tap_start_run, rtp_port, rtcp_port);
 }
 
 void tb_relay_track_tap_stop(tb_relay_room *room, tb_relay_track *track)
 {
-    post(room, track, tap_stop_run, 0, 0);
-}
-
-static gboolean mute_run(gpointer data)
-{
-    track_op *o = data;
-    tb_relay_track *t = o->track;
-    bool muted = o->a != 0;
-    if (g_atomic_int_get(&t->fwd.removed) || t->fwd.muted == muted)
-        return G_SOURCE_REMOVE;
-    t->fwd.muted = muted;
-    if (!muted && t->kind == TB_RELAY_KIND_VIDEO) {
-        /* Subscribers' decoders resume at a keyframe, not mid-GOP. */
-        tb_relay__forward_sinks_need_keyframe(t);
-        tb_relay__forward_request_keyframe(t);
-    }
-    return G_SOURCE_REMOVE;
-}
-
-void tb_relay_track_set_muted(tb_relay_room *room, tb_relay_track *track, bool muted)
-{
-    post(room, track, mute_run, muted ? 1 : 0, 0);
+    tb_relay__track_post(room, track, tap_stop_run, 0, 0);
 }
