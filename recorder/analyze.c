@@ -1,7 +1,7 @@
 /* analyze.c — the pass before a composition: what each recorded file really holds.
  *
  * The manifest says what was meant to be recorded; the files say what was: a file cut
- * by a crash has no duration in its header (shared/PLATFORM.md), a track may hold no
+ * by a crash has no duration in its header (docs/platform.md), a track may hold no
  * frame at all. Each file is demuxed to its end (video) or decoded (audio, for its level
  * every TB_REC_LEVEL_STEP_MS, from which the plan picks the active speaker). Demuxing
  * video costs little; decoding Opus is some hundred times faster than real time. */

@@ -12,7 +12,7 @@
  * Everything the picture does over time (tiles appearing, the speaker becoming large)
  * comes from the plan (plan.c) as GstController cue points on the compositor's pads and
  * the labels; each file is placed on the timeline with its mixer pad's `offset`
- * (shared/PLATFORM.md: identity ts-offset does not work, pad offsets do). The output is
+ * (docs/platform.md: identity ts-offset does not work, pad offsets do). The output is
  * written to a .part file and renamed once complete, so a half-made composition is never
  * served or published. Progress goes to stdout (JSON lines) and to the catalog. */
 #define TB_LOG_CAT "rec/compose"

@@ -1,6 +1,6 @@
 /* httputil.c — the pure parts of serving recordings: byte ranges and safe paths.
  *
- * Debian's libwebsockets is built without range support (shared/PLATFORM.md), and a
+ * Debian's libwebsockets is built without range support (docs/platform.md), and a
  * <video> element cannot seek without 206 answers; signaling/http_media.c answers them
  * with these helpers. Paths come from URLs, so every component is checked by name and
  * opened with O_NOFOLLOW relative to the folder above it: neither "..", nor a

@@ -1,5 +1,5 @@
 /* main.c — the `telebridge-recorder` program: GStreamer work kept out of the daemon's
- * process, so that a crash here never drops a call (shared/DESIGN.md).
+ * process, so that a crash here never drops a call (docs/architecture.md).
  *
  *   telebridge-recorder record  --session S --room R --dir D   record, driven by the daemon
  *   telebridge-recorder compose [--config F] [-o k=v] SESSION   make the publication file

@@ -16,7 +16,7 @@
  * them) is at 0. So one RTP timestamp, `rtp_zero`, maps the whole file to the sender's
  * clock, and the first packet's arrival maps it to ours; the manifest stores both.
  *
- * Crash safety (shared/PLATFORM.md): Matroska stays decodable up to its last written
+ * Crash safety (docs/platform.md): Matroska stays decodable up to its last written
  * frame when the process is killed; filesink is unbuffered so that what the muxer wrote
  * is in the kernel's page cache at once, and the jitterbuffer's latency is kept short,
  * which together bound the loss at a kill to a few hundred milliseconds. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs Telebridge's system tests — integration (tests/integration), browser end-to-end and
 # interop (tests/e2e) — against the daemon of BUILD_DIR, inside a private network
-# namespace whose only interface is `lo` (shared/TESTING.md): no packet can leave the
+# namespace whose only interface is `lo` (docs/testing.md): no packet can leave the
 # machine whatever the code does. Needs root (CI is root).
 #
 #   tests/run-system.sh BUILD_DIR [TEST...]

@@ -1,6 +1,6 @@
 /* noloopback.c — LD_PRELOAD for Janus only, in the benchmark: Janus skips loopback
  * interfaces before it applies ice_enforce_list, so inside a network namespace whose only
- * interface is `lo` it gathers no candidate at all (shared/TESTING.md). This wraps
+ * interface is `lo` it gathers no candidate at all (docs/testing.md). This wraps
  * getifaddrs() and clears IFF_LOOPBACK in what it returns; nothing else changes. */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -17,7 +17,7 @@ Both modes may be combined. Without --subscribe, offers from the relay are still
 (received media goes to fakesink), as a well-behaved client does.
 
 ICE gathers on loopback only: libnice skips loopback in its own interface discovery
-(shared/TESTING.md), so 127.0.0.1 is added explicitly to webrtcbin's NiceAgent, which
+(docs/testing.md), so 127.0.0.1 is added explicitly to webrtcbin's NiceAgent, which
 then uses only that address; ICE-TCP is off.
 
 Run with /usr/bin/python3 (needs python3-gi, gir1.2-gst-plugins-bad-1.0, gir1.2-nice-0.1,

@@ -1,7 +1,7 @@
 'use strict';
 // Launches Debian's headless Chromium for the Telebridge browser tests.
 //
-// Follows shared/TESTING.md exactly: playwright-core only (never `playwright install`),
+// Follows docs/testing.md exactly: playwright-core only (never `playwright install`),
 // /usr/bin/chromium, ignoreDefaultArgs (Playwright's own --disable-features list would
 // compete with ours), the documented flag list, and a fresh --user-data-dir per browser.
 // Every browser we launch is recorded, so a test can close exactly its own browsers.

@@ -7,7 +7,7 @@
                                 or of --region x,y,w,h in 0..1 units) and of beeps (audio
                                 level), and the skew of each flash to the nearest beep
 
-A file killed mid-write has no duration in its header (shared/PLATFORM.md): the last
+A file killed mid-write has no duration in its header (docs/platform.md): the last
 decoded frame's timestamp is what counts, and that is what `last_end` reports.
 Run with /usr/bin/python3 (python3-gi). Exit status 0 when the file decoded, 1 otherwise.
 """
