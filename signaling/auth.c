@@ -1,14 +1,15 @@
-/* auth.c — who may join a room: a join token (token.h) signed with the server's key, or
- * nobody but anonymous joiners where the room allows them.
+/* auth.c — who may join a room: a join token (token.c) signed with the server's key, or
+ * nobody but anonymous joiners where the room allows them; and the join links that
+ * carry tokens.
  *
  * The key is [auth] secret when set; otherwise a random one kept in
  * <var_dir>/token.secret, made on first use by whichever comes first of the daemon and
  * `telebridge token` (O_EXCL, so two starting at once agree on one file), mode 0600.
  * The key is never logged. */
 #define TB_LOG_CAT "sig/auth"
-#include "signaling/internal.h"
-#include "signaling/token.h"
+#include "signaling/access.h"
 #include "common/tb_error.h"
+#include "common/tb_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,11 +108,12 @@ void tb_sig_grant_clear(tb_sig_grant *g)
     memset(g, 0, sizeof *g);
 }
 
-const char *tb_sig_auth_join(tb_sig_server *srv, const char *room, const char *token,
-                             tb_sig_grant *grant, char *err, size_t errlen)
+const char *tb_sig_auth_join(const tb_config *cfg, GBytes *token_key, int64_t now_s,
+                             const char *room, const char *token, tb_sig_grant *grant, char *err,
+                             size_t errlen)
 {
     memset(grant, 0, sizeof *grant);
-    const tb_config_room *rc = tb_config_room_get(srv->cfg, room);
+    const tb_config_room *rc = tb_config_room_get(cfg, room);
     if (!token) {
         if (!rc->allow_anonymous) {
             snprintf(err, errlen,
@@ -126,9 +128,8 @@ const char *tb_sig_auth_join(tb_sig_server *srv, const char *room, const char *t
     }
     tb_sig_claims cl;
     gsize keylen = 0;
-    const uint8_t *key = g_bytes_get_data(srv->token_key, &keylen);
-    tb_sig_token_result r = tb_sig_token_verify(
-        token, key, keylen, g_get_real_time() / G_USEC_PER_SEC, &cl, err, errlen);
+    const uint8_t *key = g_bytes_get_data(token_key, &keylen);
+    tb_sig_token_result r = tb_sig_token_verify(token, key, keylen, now_s, &cl, err, errlen);
     if (r != TB_SIG_TOKEN_OK)
         return tb_sig_token_result_code(r);
     if (strcmp(cl.room, room) != 0) {
@@ -142,4 +143,27 @@ const char *tb_sig_auth_join(tb_sig_server *srv, const char *room, const char *t
     grant->perms = cl.perms;
     tb_sig_claims_clear(&cl);
     return NULL;
+}
+
+char *tb_sig_base_url(const tb_config *cfg, int port, bool tls)
+{
+    if (*cfg->server.public_url) {
+        g_autofree char *u = g_strdup(cfg->server.public_url);
+        size_t n = strlen(u);
+        while (n && u[n - 1] == '/')
+            u[--n] = '\0';
+        return g_steal_pointer(&u);
+    }
+    const char *host = cfg->server.listen;
+    bool v6 = strchr(host, ':') != NULL;
+    return g_strdup_printf("%s://%s%s%s:%d", tls ? "https" : "http", v6 ? "[" : "", host,
+                           v6 ? "]" : "", port);
+}
+
+char *tb_sig_join_link(const char *base, const char *room, const char *token)
+{
+    if (!token)
+        return g_strdup_printf("%s/?room=%s", base, room);
+    /* In the fragment: browsers never send it to a server or put it in a Referer. */
+    return g_strdup_printf("%s/?room=%s#token=%s", base, room, token);
 }

@@ -3,7 +3,7 @@
  * CHAT_HISTORY are held in memory for people who join later. Moderators delete
  * messages; each sender is rate-limited by a token bucket. */
 #define TB_LOG_CAT "sig/chat"
-#include "signaling/internal.h"
+#include "signaling/requests.h"
 #include "common/tb_error.h"
 #include "common/tb_time.h"
 
@@ -11,13 +11,7 @@
 
 #define CHAT_HISTORY    100
 #define CHAT_MAX_CHARS  2000
-#define CHAT_BURST      10.0 /* as room.c sets the bucket at join */
 #define CHAT_PER_SECOND 1.0
-
-static json_int_t rid(tb_sig_request *r)
-{
-    return json_integer_value(r->id);
-}
 
 /* 1..CHAT_MAX_CHARS characters; newlines and tabs allowed, other controls not. */
 static bool valid_text(const char *s)
@@ -39,8 +33,9 @@ static bool take_token(tb_sig_participant *p)
 {
     int64_t now = tb_time_mono_us();
     if (p->chat_last_us)
-        p->chat_tokens = MIN(CHAT_BURST, p->chat_tokens + (double)(now - p->chat_last_us) /
-                                                              G_USEC_PER_SEC * CHAT_PER_SECOND);
+        p->chat_tokens =
+            MIN(TB_SIG_CHAT_BURST, p->chat_tokens + (double)(now - p->chat_last_us) /
+                                                        G_USEC_PER_SEC * CHAT_PER_SECOND);
     p->chat_last_us = now;
     if (p->chat_tokens < 1.0)
         return false;
@@ -55,7 +50,7 @@ void tb_sig_chat_send(tb_sig_request *r)
     if (!tb_sig_require(r, TB_SIG_PERM_CHAT, "writing in the chat"))
         return;
     if (!room->chat_enabled && !(p->perms & TB_SIG_PERM_MODERATE)) {
-        tb_sig_error(r->conn, r->id, "forbidden", "the chat is switched off in this meeting");
+        tb_sig_fail(r, "forbidden", "the chat is switched off in this meeting");
         return;
     }
     const char *raw = tb_sig_str_field(r, "text", CHAT_MAX_CHARS * 4);
@@ -63,19 +58,19 @@ void tb_sig_chat_send(tb_sig_request *r)
         return;
     g_autofree char *text = g_strstrip(g_strdup(raw));
     if (!valid_text(text)) {
-        tb_sig_error(r->conn, r->id, "bad_request",
-                     "field 'text': 1-%d characters, no control "
-                     "characters but newlines",
-                     CHAT_MAX_CHARS);
+        tb_sig_fail(r, "bad_request",
+                    "field 'text': 1-%d characters, no control "
+                    "characters but newlines",
+                    CHAT_MAX_CHARS);
         return;
     }
     if (!take_token(p)) {
-        tb_sig_error(r->conn, r->id, "rate_limited", "too many messages: wait a moment");
+        tb_sig_fail(r, "rate_limited", "too many messages: wait a moment");
         return;
     }
     static int64_t unstored = 0; /* ids for messages the catalog failed to store */
     int64_t id = 0;
-    if (tb_rec_catalog_chat_add(room->srv->catalog, room->session_id, p->id, p->name, text, &id))
+    if (tb_rec_catalog_chat_add(room->hub->catalog, room->session_id, p->id, p->name, text, &id))
         id = --unstored;
     json_t *msg =
         json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)id, "participant_id", p->id,
@@ -84,7 +79,7 @@ void tb_sig_chat_send(tb_sig_request *r)
     g_queue_push_tail(&room->chat, json_incref(msg));
     while (g_queue_get_length(&room->chat) > CHAT_HISTORY)
         json_decref(g_queue_pop_head(&room->chat));
-    tb_sig_reply(r->conn, rid(r), json_pack("{s:I}", "message_id", (json_int_t)id));
+    tb_sig_ok(r, json_pack("{s:I}", "message_id", (json_int_t)id));
     tb_sig_room_broadcast(room, NULL, json_pack("{s:s, s:o}", "type", "chat", "message", msg));
 }
 
@@ -96,7 +91,7 @@ void tb_sig_chat_delete(tb_sig_request *r)
         return;
     json_t *idv = json_object_get(r->msg, "message_id");
     if (!json_is_integer(idv)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'message_id' must be an integer");
+        tb_sig_fail(r, "bad_request", "field 'message_id' must be an integer");
         return;
     }
     int64_t id = (int64_t)json_integer_value(idv);
@@ -104,10 +99,10 @@ void tb_sig_chat_delete(tb_sig_request *r)
     for (GList *l = room->chat.head; l && !found; l = l->next)
         if (json_integer_value(json_object_get(l->data, "id")) == id)
             found = l->data;
-    int rc = id > 0 ? tb_rec_catalog_chat_delete(room->srv->catalog, room->session_id, id, me->id)
+    int rc = id > 0 ? tb_rec_catalog_chat_delete(room->hub->catalog, room->session_id, id, me->id)
                     : TB_ENOTFOUND;
     if (!found && rc != TB_OK) {
-        tb_sig_error(r->conn, r->id, "not_found", "no message %lld in this meeting", (long long)id);
+        tb_sig_fail(r, "not_found", "no message %lld in this meeting", (long long)id);
         return;
     }
     json_t *detail = json_pack("{s:I}", "message_id", (json_int_t)id);
@@ -118,7 +113,7 @@ void tb_sig_chat_delete(tb_sig_request *r)
         json_decref(found);
     }
     tb_sig_audit(room, me, "chat_delete", NULL, detail);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_room_broadcast(room, NULL,
                           json_pack("{s:s, s:I, s:s}", "type", "chat_deleted", "message_id",
                                     (json_int_t)id, "by_name", me->name));

@@ -8,8 +8,8 @@
  * and work whether or not the daemon runs: the key file is shared, the catalog is
  * SQLite in WAL mode. */
 #define TB_LOG_CAT "cli"
-#include "signaling/internal.h"
-#include "signaling/token.h"
+#include "signaling/cli.h"
+#include "signaling/room.h"
 #include "common/tb_error.h"
 
 #include <stdio.h>
@@ -121,52 +121,6 @@ static bool apply_perms(const char *list, unsigned *perms)
     return true;
 }
 
-/* The base URL of join links: server.public_url, else from listen and port. */
-static char *base_url(const tb_config *cfg, int port, bool tls)
-{
-    if (*cfg->server.public_url) {
-        g_autofree char *u = g_strdup(cfg->server.public_url);
-        size_t n = strlen(u);
-        while (n && u[n - 1] == '/')
-            u[--n] = '\0';
-        return g_steal_pointer(&u);
-    }
-    const char *host = cfg->server.listen;
-    bool v6 = strchr(host, ':') != NULL;
-    return g_strdup_printf("%s://%s%s%s:%d", tls ? "https" : "http", v6 ? "[" : "", host,
-                           v6 ? "]" : "", port);
-}
-
-char *tb_sig_join_link(const char *base, const char *room, const char *token)
-{
-    if (!token)
-        return g_strdup_printf("%s/?room=%s", base, room);
-    /* In the fragment: browsers never send it to a server or put it in a Referer. */
-    return g_strdup_printf("%s/?room=%s#token=%s", base, room, token);
-}
-
-char *tb_sig_server_base_url(tb_sig_server *srv)
-{
-    return base_url(srv->cfg, srv->port, tb_sig_server_tls(srv));
-}
-
-char *tb_sig_server_mint(tb_sig_server *srv, const char *room, const char *role_name,
-                         const char *identity, const char *name, int ttl_s)
-{
-    tb_sig_claims c = {0};
-    if (tb_sig_role_parse(role_name, &c.role))
-        return NULL;
-    c.room = (char *)room;
-    c.identity = (char *)identity;
-    c.name = (char *)name;
-    c.perms = tb_sig_role_perms(c.role);
-    c.iat = g_get_real_time() / G_USEC_PER_SEC;
-    c.exp = c.iat + ttl_s;
-    gsize n = 0;
-    const uint8_t *key = g_bytes_get_data(srv->token_key, &n);
-    return tb_sig_token_mint(key, n, &c);
-}
-
 /* Mints and prints; the options are parsed. Returns the exit status. */
 static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const char *url,
                      bool token_only)
@@ -203,7 +157,8 @@ static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const
     } else {
         g_autofree char *base =
             url ? g_strdup(url)
-                : base_url(cfg, cfg->server.port, *cfg->server.tls_cert || cfg->server.self_signed);
+                : tb_sig_base_url(cfg, cfg->server.port,
+                                  *cfg->server.tls_cert || cfg->server.self_signed);
         g_autofree char *link = tb_sig_join_link(base, c->room, token);
         GDateTime *exp = g_date_time_new_from_unix_local(c->exp);
         g_autofree char *when = exp ? g_date_time_format(exp, "%Y-%m-%d %H:%M %Z") : NULL;

@@ -45,6 +45,44 @@ static void child_nice(gpointer data)
     (void)setpriority(PRIO_PROCESS, 0, COMPOSE_NICE);
 }
 
+GPtrArray *tb_sig_compose_argv(const tb_config *cfg, const char *const *overrides,
+                               const char *session_id)
+{
+    const tb_config_recording *rc = &cfg->recording;
+    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(argv, tb_sig_recorder_path(cfg));
+    g_ptr_array_add(argv, g_strdup("compose"));
+    if (cfg->path) {
+        g_ptr_array_add(argv, g_strdup("--config"));
+        g_ptr_array_add(argv, g_strdup(cfg->path));
+    }
+    for (int i = 0; overrides && overrides[i]; i++) {
+        g_ptr_array_add(argv, g_strdup("-o"));
+        g_ptr_array_add(argv, g_strdup(overrides[i]));
+    }
+    /* The catalog the recorder writes its progress to: ours, however var_dir was set. */
+    g_ptr_array_add(argv, g_strdup("-o"));
+    g_ptr_array_add(argv, g_strdup_printf("server.var_dir=%s", cfg->server.var_dir));
+    g_autofree char *root = tb_sig_recordings_dir(cfg);
+    g_ptr_array_add(argv, g_strdup("--dir"));
+    g_ptr_array_add(argv, g_build_filename(root, session_id, NULL));
+    g_ptr_array_add(argv, g_strdup("--layout"));
+    g_ptr_array_add(argv, g_strdup(rc->layout));
+    g_ptr_array_add(argv, g_strdup("--size"));
+    g_ptr_array_add(argv, g_strdup_printf("%dx%d", rc->width, rc->height));
+    g_ptr_array_add(argv, g_strdup("--fps"));
+    g_ptr_array_add(argv, g_strdup_printf("%d", rc->framerate));
+    g_ptr_array_add(argv, g_strdup("--video-encoder"));
+    g_ptr_array_add(argv, g_strdup(rc->video_encoder));
+    g_ptr_array_add(argv, g_strdup("--video-kbps"));
+    g_ptr_array_add(argv, g_strdup_printf("%d", rc->video_kbps));
+    g_ptr_array_add(argv, g_strdup("--audio-encoder"));
+    g_ptr_array_add(argv, g_strdup(rc->audio_encoder));
+    g_ptr_array_add(argv, g_strdup(session_id));
+    g_ptr_array_add(argv, NULL);
+    return argv;
+}
+
 void tb_sig__compose_next(tb_sig_recorder *r)
 {
     if (r->composing || g_queue_is_empty(&r->compose_queue))
@@ -56,35 +94,14 @@ void tb_sig__compose_next(tb_sig_recorder *r)
             continue;
         char *session = l->data;
         g_queue_delete_link(&r->compose_queue, l);
-        const tb_config *cfg = r->srv->cfg;
-        const tb_config_recording *rc = &cfg->recording;
-        g_autofree char *bin = tb_sig_recorder_path(cfg);
-        g_autofree char *root = tb_sig_recordings_dir(cfg);
-        g_autofree char *dir = g_build_filename(root, session, NULL);
-        g_autofree char *var = g_strdup_printf("server.var_dir=%s", cfg->server.var_dir);
-        g_autofree char *size = g_strdup_printf("%dx%d", rc->width, rc->height);
-        g_autofree char *fps = g_strdup_printf("%d", rc->framerate);
-        g_autofree char *kbps = g_strdup_printf("%d", rc->video_kbps);
-        GPtrArray *argv = g_ptr_array_new();
-        g_ptr_array_add(argv, bin);
-        g_ptr_array_add(argv, "compose");
-        if (cfg->path) {
-            g_ptr_array_add(argv, "--config");
-            g_ptr_array_add(argv, cfg->path);
-        }
-        const char *rest[] = {"-o",           var,        "--dir",           dir,
-                              "--layout",     rc->layout, "--size",          size,
-                              "--fps",        fps,        "--video-encoder", rc->video_encoder,
-                              "--video-kbps", kbps,       "--audio-encoder", rc->audio_encoder,
-                              session,        NULL};
-        for (int i = 0; rest[i]; i++)
-            g_ptr_array_add(argv, (gpointer)rest[i]);
-        g_ptr_array_add(argv, NULL);
-        GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-        g_subprocess_launcher_set_child_setup(l, child_nice, NULL, NULL);
+        GPtrArray *argv = tb_sig_compose_argv(r->hub->cfg, NULL, session);
+        GSubprocessLauncher *launcher =
+            g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+        g_subprocess_launcher_set_child_setup(launcher, child_nice, NULL, NULL);
         GError *gerr = NULL;
-        r->composing = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &gerr);
-        g_object_unref(l);
+        r->composing =
+            g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &gerr);
+        g_object_unref(launcher);
         g_ptr_array_unref(argv);
         if (!r->composing) {
             TB_LOG_ERR("[%s] cannot start the composition: %s", session, gerr->message);
@@ -110,17 +127,13 @@ void tb_sig__compose_queue_add(tb_sig_recorder *r, const char *session_id)
     tb_sig__compose_next(r);
 }
 
-void tb_sig_recording_compose(tb_sig_server *srv, const char *session_id)
+void tb_sig_recorder_compose(tb_sig_recorder *r, const char *session_id)
 {
-    if (srv->recorder)
-        tb_sig__compose_queue_add(srv->recorder, session_id);
+    tb_sig__compose_queue_add(r, session_id);
 }
 
-bool tb_sig_recording_busy(tb_sig_server *srv, const char *session_id)
+bool tb_sig_recorder_busy(tb_sig_recorder *r, const char *session_id)
 {
-    tb_sig_recorder *r = srv->recorder;
-    if (!r)
-        return false;
     if (recorder_busy(r, session_id) || (r->composing_id && !strcmp(r->composing_id, session_id)))
         return true;
     for (GList *l = r->compose_queue.head; l; l = l->next)
@@ -153,10 +166,10 @@ int tb_sig_recording_delete_files(tb_rec_catalog *cat, const char *root, const c
     return rc;
 }
 
-int tb_sig_recording_delete(tb_sig_server *srv, const char *session_id)
+int tb_sig_recorder_delete(tb_sig_recorder *r, const char *session_id)
 {
-    g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
-    return tb_sig_recording_delete_files(srv->catalog, root, session_id);
+    g_autofree char *root = tb_sig_recordings_dir(r->hub->cfg);
+    return tb_sig_recording_delete_files(r->hub->catalog, root, session_id);
 }
 
 gboolean tb_sig__compose_poll(gpointer data)

@@ -4,29 +4,23 @@
  * tb_sig_room_consent_ok() tells the recording code whether it may start. Outside
  * consultations consent is not needed, though a moderator may still ask for it. */
 #define TB_LOG_CAT "sig/consent"
-#include "signaling/internal.h"
-#include "signaling/recording.h"
+#include "signaling/requests.h"
 
 #include <stdio.h>
-
-static json_int_t rid(tb_sig_request *r)
-{
-    return json_integer_value(r->id);
-}
 
 void tb_sig_consent_set(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
     json_t *v = json_object_get(r->msg, "recording");
     if (!json_is_boolean(v)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'recording' must be a boolean");
+        tb_sig_fail(r, "bad_request", "field 'recording' must be a boolean");
         return;
     }
     p->consent = json_is_true(v) ? 1 : 0;
     tb_sig_audit(p->room, p, p->consent ? "consent_given" : "consent_refused", p, NULL);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_participant_changed(p);
-    tb_sig_recording_consent_changed(p->room);
+    tb_sig_room_consent_changed(p->room);
 }
 
 void tb_sig_consent_request(tb_sig_request *r)
@@ -41,7 +35,7 @@ void tb_sig_consent_request(tb_sig_request *r)
         p->consent = -1;
     }
     tb_sig_audit(room, me, "consent_request", NULL, NULL);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_room_broadcast(room, NULL,
                           json_pack("{s:s, s:s}", "type", "consent_request", "by_name", me->name));
     tb_sig_room_state_changed(room);

@@ -8,15 +8,10 @@
  * Cyrillic names correctly; a cell starting with = + - @ gets a leading apostrophe so
  * that a participant's name cannot become a spreadsheet formula. */
 #define TB_LOG_CAT "sig/export"
-#include "signaling/internal.h"
+#include "signaling/requests.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static json_int_t rid(tb_sig_request *r)
-{
-    return json_integer_value(r->id);
-}
 
 static const char *const exports[] = {"register", "speaking", "audit", "chat", NULL};
 
@@ -160,9 +155,9 @@ void tb_sig_export_request(tb_sig_request *r)
         return;
     tb_sig_room *room = me->room;
     char err[256] = "";
-    char *text = tb_sig_export(room->srv->catalog, room->session_id, what, format, err, sizeof err);
+    char *text = tb_sig_export(room->hub->catalog, room->session_id, what, format, err, sizeof err);
     if (!text) {
-        tb_sig_error(r->conn, r->id, "bad_request", "%s", err);
+        tb_sig_fail(r, "bad_request", "%s", err);
         return;
     }
     GDateTime *now = g_date_time_new_now_local();
@@ -170,8 +165,7 @@ void tb_sig_export_request(tb_sig_request *r)
     g_date_time_unref(now);
     g_autofree char *filename = g_strdup_printf("%s-%s-%s.%s", room->name, what, date, format);
     tb_sig_audit(room, me, "export", NULL, json_pack("{s:s, s:s}", "what", what, "format", format));
-    tb_sig_reply(r->conn, rid(r),
-                 json_pack("{s:s, s:s, s:s, s:s}", "filename", filename, "content_type",
+    tb_sig_ok(r, json_pack("{s:s, s:s, s:s, s:s}", "filename", filename, "content_type",
                            !strcmp(format, "csv") ? "text/csv; charset=utf-8" : "application/json",
                            "session_id", room->session_id, "content", text));
     g_free(text);

@@ -11,20 +11,15 @@
  * (kind "hand"), floors given (kind "floor": by whom, for how long, how it ended) and
  * who actually spoke when, from the relay's active speaker (kind "voice"). */
 #define TB_LOG_CAT "sig/floor"
-#include "signaling/internal.h"
+#include "signaling/requests.h"
 
 #include <string.h>
-
-static json_int_t rid(tb_sig_request *r)
-{
-    return json_integer_value(r->id);
-}
 
 static int64_t log_begin(tb_sig_room *room, tb_sig_participant *p, const char *kind,
                          tb_sig_participant *by, int seconds)
 {
     int64_t id = 0;
-    tb_rec_catalog_speaking_begin(room->srv->catalog, room->session_id, p->id, p->name, kind,
+    tb_rec_catalog_speaking_begin(room->hub->catalog, room->session_id, p->id, p->name, kind,
                                   by ? by->name : NULL, seconds, &id);
     return id;
 }
@@ -32,7 +27,7 @@ static int64_t log_begin(tb_sig_room *room, tb_sig_participant *p, const char *k
 static void log_end(tb_sig_room *room, int64_t *id, const char *reason)
 {
     if (*id)
-        tb_rec_catalog_speaking_end(room->srv->catalog, *id, reason);
+        tb_rec_catalog_speaking_end(room->hub->catalog, *id, reason);
     *id = 0;
 }
 
@@ -49,13 +44,13 @@ void tb_sig_floor_hand(tb_sig_request *r)
     tb_sig_participant *p = r->conn->participant;
     json_t *v = json_object_get(r->msg, "raised");
     if (v && !json_is_boolean(v)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'raised' must be a boolean");
+        tb_sig_fail(r, "bad_request", "field 'raised' must be a boolean");
         return;
     }
     bool raised = !v || json_is_true(v);
     if (raised && !tb_sig_require(r, TB_SIG_PERM_HAND, "raising a hand"))
         return;
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     if (raised == p->hand)
         return;
     if (raised) {
@@ -76,7 +71,7 @@ void tb_sig_floor_hand_lower(tb_sig_request *r)
     tb_sig_participant *t = tb_sig_target(r);
     if (!t)
         return;
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     if (!t->hand)
         return;
     lower_hand(t, "lowered by a moderator");
@@ -101,14 +96,14 @@ void tb_sig_floor_give(tb_sig_request *r)
     if (!t)
         return;
     if (!t->admitted) {
-        tb_sig_error(r->conn, r->id, "wrong_state", "'%s' is in the waiting room", t->name);
+        tb_sig_fail(r, "wrong_state", "'%s' is in the waiting room", t->name);
         return;
     }
     tb_sig_room *room = t->room;
     json_t *sv = json_object_get(r->msg, "seconds");
     if (sv &&
         (!json_is_integer(sv) || json_integer_value(sv) < 0 || json_integer_value(sv) > 36000)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'seconds': 0 (no limit) to 36000");
+        tb_sig_fail(r, "bad_request", "field 'seconds': 0 (no limit) to 36000");
         return;
     }
     int seconds = sv ? (int)json_integer_value(sv) : room->floor_seconds;
@@ -128,7 +123,7 @@ void tb_sig_floor_give(tb_sig_request *r)
     room->floor_log_id = log_begin(room, t, "floor", me, seconds);
     tb_sig_participant_apply_mutes(t);
     tb_sig_audit(room, me, "floor_give", t, json_pack("{s:i}", "seconds", seconds));
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_participant_changed(t);
     tb_sig_room_state_changed(room);
 }
@@ -139,10 +134,10 @@ void tb_sig_floor_take(tb_sig_request *r)
     if (!tb_sig_require(r, TB_SIG_PERM_MODERATE, "taking the floor back"))
         return;
     if (!me->room->floor_holder) {
-        tb_sig_error(r->conn, r->id, "wrong_state", "nobody holds the floor");
+        tb_sig_fail(r, "wrong_state", "nobody holds the floor");
         return;
     }
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_floor_end(me->room, "taken", me);
 }
 

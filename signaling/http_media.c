@@ -1,5 +1,5 @@
 /* http_media.c — recordings over HTTP: the studio and archive JSON APIs and the files,
- * with byte ranges (see http_media.h for the routes).
+ * with byte ranges (see recording.h for the routes).
  *
  * One lws protocol callback with a switch calling one function per case. A response is
  * its headers (written at once) and then a body, from memory (JSON) or from a file (a
@@ -8,9 +8,7 @@
  * name inside a session folder, and symlinks: a path that could escape the recordings
  * folder answers 404 like any unknown one. */
 #define TB_LOG_CAT "sig/http"
-#include "signaling/http_media.h"
-#include "signaling/internal.h"
-#include "signaling/recording.h"
+#include "signaling/recording_internal.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
 #include "recorder/tb_rec_recordings.h"
@@ -42,22 +40,22 @@ G_STATIC_ASSERT(sizeof(media_pss) <= TB_SIG_HTTP_MEDIA_PSS_SIZE);
 static const struct lws_http_mount mounts[] = {
     {.mount_next = &mounts[1],
      .mountpoint = "/studio/api",
-     .origin = "tb-media",
+     .origin = TB_SIG_HTTP_MEDIA_PROTOCOL_NAME,
      .origin_protocol = LWSMPRO_CALLBACK,
      .mountpoint_len = 11},
     {.mount_next = &mounts[2],
      .mountpoint = "/studio/media",
-     .origin = "tb-media",
+     .origin = TB_SIG_HTTP_MEDIA_PROTOCOL_NAME,
      .origin_protocol = LWSMPRO_CALLBACK,
      .mountpoint_len = 13},
     {.mount_next = &mounts[3],
      .mountpoint = "/archive/api",
-     .origin = "tb-media",
+     .origin = TB_SIG_HTTP_MEDIA_PROTOCOL_NAME,
      .origin_protocol = LWSMPRO_CALLBACK,
      .mountpoint_len = 12},
     {.mount_next = NULL,
      .mountpoint = "/archive/media",
-     .origin = "tb-media",
+     .origin = TB_SIG_HTTP_MEDIA_PROTOCOL_NAME,
      .origin_protocol = LWSMPRO_CALLBACK,
      .mountpoint_len = 14},
 };
@@ -67,9 +65,11 @@ const struct lws_http_mount *tb_sig_http_media_mounts(void)
     return &mounts[0];
 }
 
-static tb_sig_server *server_of(struct lws *wsi)
+/* The server gives the protocol the recorder as its `user` (recording.h). */
+static tb_sig_recorder *recorder_of(struct lws *wsi)
 {
-    return lws_context_user(lws_get_context(wsi));
+    const struct lws_protocols *p = lws_get_protocol(wsi);
+    return p ? p->user : NULL;
 }
 
 static void pss_clear(media_pss *pss)
@@ -241,9 +241,9 @@ static bool same_secret(const char *a, const char *b)
     return d == 0;
 }
 
-static bool studio_allowed(struct lws *wsi, tb_sig_server *srv)
+static bool studio_allowed(struct lws *wsi, tb_sig_recorder *recorder)
 {
-    const char *password = srv->cfg->recording.studio_password;
+    const char *password = recorder->hub->cfg->recording.studio_password;
     if (!*password)
         return loopback(wsi);
     char auth[512] = "";
@@ -257,9 +257,9 @@ static bool studio_allowed(struct lws *wsi, tb_sig_server *srv)
     return colon && same_secret(colon + 1, password);
 }
 
-static int deny(struct lws *wsi, media_pss *pss, tb_sig_server *srv)
+static int deny(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorder)
 {
-    if (!*srv->cfg->recording.studio_password)
+    if (!*recorder->hub->cfg->recording.studio_password)
         return respond_error(wsi, pss, 403, "forbidden",
                              "the studio answers only to this machine (set [recording] "
                              "studio_password to open it)");
@@ -315,9 +315,9 @@ static json_t *recording_json(const tb_rec_recording *r, bool studio)
     return j;
 }
 
-static json_t *list_json(tb_sig_server *srv, bool studio)
+static json_t *list_json(tb_sig_recorder *recorder, bool studio)
 {
-    GPtrArray *all = tb_rec_recordings_list(srv->catalog, !studio, 500, 0);
+    GPtrArray *all = tb_rec_recordings_list(recorder->hub->catalog, !studio, 500, 0);
     json_t *arr = json_array();
     for (guint i = 0; i < all->len; i++)
         json_array_append_new(arr, recording_json(g_ptr_array_index(all, i), studio));
@@ -326,10 +326,10 @@ static json_t *list_json(tb_sig_server *srv, bool studio)
 }
 
 /* One recording for the studio, with what its manifest says. */
-static json_t *detail_json(tb_sig_server *srv, const tb_rec_recording *r)
+static json_t *detail_json(tb_sig_recorder *recorder, const tb_rec_recording *r)
 {
     json_t *j = recording_json(r, true);
-    g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
+    g_autofree char *root = tb_sig_recordings_dir(recorder->hub->cfg);
     g_autofree char *dir = g_build_filename(root, r->session_id, NULL);
     char err[256];
     tb_rec_manifest *m = tb_rec_manifest_load(dir, err, sizeof err);
@@ -372,7 +372,8 @@ static int split(const char *rest, char **seg, int max)
     return n;
 }
 
-static int archive_media(struct lws *wsi, media_pss *pss, tb_sig_server *srv, const char *name)
+static int archive_media(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorder,
+                         const char *name)
 {
     size_t n = strlen(name);
     if (n != 21 || strcmp(name + 17, ".mp4"))
@@ -380,46 +381,46 @@ static int archive_media(struct lws *wsi, media_pss *pss, tb_sig_server *srv, co
     char id[18];
     memcpy(id, name, 17);
     id[17] = '\0';
-    g_autoptr(tb_rec_recording) r = tb_rec_recording_get(srv->catalog, id);
+    g_autoptr(tb_rec_recording) r = tb_rec_recording_get(recorder->hub->catalog, id);
     if (!r || !r->published || !r->comp_state || strcmp(r->comp_state, "done") || !r->comp_file)
         return not_found(wsi, pss);
-    g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
+    g_autofree char *root = tb_sig_recordings_dir(recorder->hub->cfg);
     int64_t size = 0;
     int fd = tb_rec_media_open(root, id, r->comp_file, &size);
     return fd < 0 ? not_found(wsi, pss) : respond_file(wsi, pss, fd, size, r->comp_file);
 }
 
-static int studio_action(struct lws *wsi, media_pss *pss, tb_sig_server *srv, const char *id,
+static int studio_action(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorder, const char *id,
                          const char *action)
 {
-    g_autoptr(tb_rec_recording) r = tb_rec_recording_get(srv->catalog, id);
+    g_autoptr(tb_rec_recording) r = tb_rec_recording_get(recorder->hub->catalog, id);
     if (!r)
         return not_found(wsi, pss);
     int rc = TB_OK;
     if (!strcmp(action, "publish") || !strcmp(action, "unpublish")) {
-        rc = tb_rec_recording_publish(srv->catalog, id, action[0] == 'p');
+        rc = tb_rec_recording_publish(recorder->hub->catalog, id, action[0] == 'p');
         if (rc == TB_ESTATE)
             return respond_error(wsi, pss, 409, "not_ready",
                                  "the recording has no finished composition yet");
     } else if (!strcmp(action, "compose")) {
         if (!strcmp(r->state, "recording"))
             return respond_error(wsi, pss, 409, "recording", "the session is still recorded");
-        tb_sig_recording_compose(srv, id);
+        tb_sig_recorder_compose(recorder, id);
     } else if (!strcmp(action, "delete")) {
-        if (!strcmp(r->state, "recording") || tb_sig_recording_busy(srv, id))
+        if (!strcmp(r->state, "recording") || tb_sig_recorder_busy(recorder, id))
             return respond_error(wsi, pss, 409, "busy",
                                  "the session is being recorded or composed");
-        rc = tb_sig_recording_delete(srv, id);
+        rc = tb_sig_recorder_delete(recorder, id);
     } else {
         return not_found(wsi, pss);
     }
     if (rc)
         return respond_error(wsi, pss, 500, "internal", tb_strerror(rc));
-    g_autoptr(tb_rec_recording) now = tb_rec_recording_get(srv->catalog, id);
+    g_autoptr(tb_rec_recording) now = tb_rec_recording_get(recorder->hub->catalog, id);
     return respond_json(wsi, pss, 200, now ? recording_json(now, true) : json_object());
 }
 
-static int studio_meta(struct lws *wsi, media_pss *pss, tb_sig_server *srv, const char *id)
+static int studio_meta(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorder, const char *id)
 {
     json_t *j = pss->req ? json_loadb((const char *)pss->req->data, pss->req->len, 0, NULL) : NULL;
     json_t *title = json_object_get(j, "title"), *desc = json_object_get(j, "description");
@@ -431,20 +432,21 @@ static int studio_meta(struct lws *wsi, media_pss *pss, tb_sig_server *srv, cons
                              "expected {\"title\": at most 200 characters, \"description\": at "
                              "most 5000}");
     }
-    int rc = tb_rec_recording_set_meta(srv->catalog, id, t, d);
+    int rc = tb_rec_recording_set_meta(recorder->hub->catalog, id, t, d);
     json_decref(j);
     if (rc == TB_ENOTFOUND)
         return not_found(wsi, pss);
     if (rc)
         return respond_error(wsi, pss, 500, "internal", tb_strerror(rc));
-    g_autoptr(tb_rec_recording) r = tb_rec_recording_get(srv->catalog, id);
+    g_autoptr(tb_rec_recording) r = tb_rec_recording_get(recorder->hub->catalog, id);
     return respond_json(wsi, pss, 200, r ? recording_json(r, true) : json_object());
 }
 
-static int route_studio(struct lws *wsi, media_pss *pss, tb_sig_server *srv, const char *path)
+static int route_studio(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorder,
+                        const char *path)
 {
-    if (!studio_allowed(wsi, srv))
-        return deny(wsi, pss, srv);
+    if (!studio_allowed(wsi, recorder))
+        return deny(wsi, pss, recorder);
     char *seg[4] = {0};
     int n;
     int rc;
@@ -454,7 +456,7 @@ static int route_studio(struct lws *wsi, media_pss *pss, tb_sig_server *srv, con
         if (n != 2 || post) {
             rc = not_found(wsi, pss);
         } else {
-            g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
+            g_autofree char *root = tb_sig_recordings_dir(recorder->hub->cfg);
             int64_t size = 0;
             int fd = tb_rec_media_open(root, seg[0], seg[1], &size);
             rc = fd < 0 ? not_found(wsi, pss) : respond_file(wsi, pss, fd, size, seg[1]);
@@ -462,16 +464,16 @@ static int route_studio(struct lws *wsi, media_pss *pss, tb_sig_server *srv, con
     } else {
         n = split(path + 11, seg, 4); /* after "/studio/api" */
         if (n == 1 && !strcmp(seg[0], "recordings") && !post) {
-            rc = respond_json(wsi, pss, 200, list_json(srv, true));
+            rc = respond_json(wsi, pss, 200, list_json(recorder, true));
         } else if (n >= 2 && !strcmp(seg[0], "recordings") && !tb_rec_session_id_valid(seg[1])) {
             rc = not_found(wsi, pss);
         } else if (n == 2 && !strcmp(seg[0], "recordings") && !post) {
-            g_autoptr(tb_rec_recording) r = tb_rec_recording_get(srv->catalog, seg[1]);
-            rc = r ? respond_json(wsi, pss, 200, detail_json(srv, r)) : not_found(wsi, pss);
+            g_autoptr(tb_rec_recording) r = tb_rec_recording_get(recorder->hub->catalog, seg[1]);
+            rc = r ? respond_json(wsi, pss, 200, detail_json(recorder, r)) : not_found(wsi, pss);
         } else if (n == 2 && !strcmp(seg[0], "recordings") && post) {
-            rc = studio_meta(wsi, pss, srv, seg[1]);
+            rc = studio_meta(wsi, pss, recorder, seg[1]);
         } else if (n == 3 && !strcmp(seg[0], "recordings") && post) {
-            rc = studio_action(wsi, pss, srv, seg[1], seg[2]);
+            rc = studio_action(wsi, pss, recorder, seg[1], seg[2]);
         } else {
             rc = not_found(wsi, pss);
         }
@@ -483,11 +485,12 @@ static int route_studio(struct lws *wsi, media_pss *pss, tb_sig_server *srv, con
 
 static int route(struct lws *wsi, media_pss *pss)
 {
-    tb_sig_server *srv = server_of(wsi);
+    tb_sig_recorder *recorder = recorder_of(wsi);
     char *uri = NULL;
     int len = 0;
     char path[512];
-    if (lws_http_get_uri_and_method(wsi, &uri, &len) < 0 || len <= 0 || len >= (int)sizeof path)
+    if (!recorder || lws_http_get_uri_and_method(wsi, &uri, &len) < 0 || len <= 0 ||
+        len >= (int)sizeof path)
         return not_found(wsi, pss);
     memcpy(path, uri, (size_t)len);
     path[len] = '\0';
@@ -496,13 +499,13 @@ static int route(struct lws *wsi, media_pss *pss)
         if (!g_ascii_isalnum(path[i]) && !strchr("/._-", path[i]))
             return not_found(wsi, pss);
     if (g_str_has_prefix(path, "/studio/"))
-        return route_studio(wsi, pss, srv, path);
+        return route_studio(wsi, pss, recorder, path);
     if (pss->method == LWSHUMETH_POST)
         return respond_error(wsi, pss, 405, "method", "the archive is read-only");
     if (!strcmp(path, "/archive/api/recordings") || !strcmp(path, "/archive/api/recordings/"))
-        return respond_json(wsi, pss, 200, list_json(srv, false));
+        return respond_json(wsi, pss, 200, list_json(recorder, false));
     if (g_str_has_prefix(path, "/archive/media/") && !strchr(path + 15, '/'))
-        return archive_media(wsi, pss, srv, path + 15);
+        return archive_media(wsi, pss, recorder, path + 15);
     return not_found(wsi, pss);
 }
 

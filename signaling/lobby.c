@@ -4,14 +4,9 @@
  * by arriving before the moderator: the server holds joiners whether or not a
  * moderator is present, and only a moderator's `admit` lets anyone in. */
 #define TB_LOG_CAT "sig/lobby"
-#include "signaling/internal.h"
+#include "signaling/requests.h"
 
 #include <string.h>
-
-static json_int_t rid(tb_sig_request *r)
-{
-    return json_integer_value(r->id);
-}
 
 json_t *tb_sig_lobby_json(tb_sig_room *room)
 {
@@ -44,7 +39,7 @@ void tb_sig_lobby_admit_participant(tb_sig_participant *p, tb_sig_participant *b
     if (p->conn) {
         char *ev = tb_sig_room_snapshot_text(p, "admitted");
         if (ev)
-            tb_sig_conn_send_message_text(p->conn, ev);
+            tb_sig_send_text(p->conn, ev);
     }
     tb_sig_room_enter(p);
     tb_sig_room_update_subscription(p);
@@ -56,7 +51,7 @@ static tb_sig_participant *waiting_target(tb_sig_request *r)
 {
     tb_sig_participant *t = tb_sig_target(r);
     if (t && t->admitted) {
-        tb_sig_error(r->conn, r->id, "wrong_state", "'%s' is not in the waiting room", t->name);
+        tb_sig_fail(r, "wrong_state", "'%s' is not in the waiting room", t->name);
         return NULL;
     }
     return t;
@@ -69,12 +64,12 @@ void tb_sig_lobby_admit(tb_sig_request *r)
         return;
     json_t *all = json_object_get(r->msg, "all");
     if (all && !json_is_boolean(all)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'all' must be a boolean");
+        tb_sig_fail(r, "bad_request", "field 'all' must be a boolean");
         return;
     }
     tb_sig_room *room = me->room;
     if (json_is_true(all)) {
-        tb_sig_reply(r->conn, rid(r), NULL);
+        tb_sig_ok(r, NULL);
         while (room->waiting->len)
             tb_sig_lobby_admit_participant(g_ptr_array_index(room->waiting, 0), me);
         return;
@@ -82,7 +77,7 @@ void tb_sig_lobby_admit(tb_sig_request *r)
     tb_sig_participant *t = waiting_target(r);
     if (!t)
         return;
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_lobby_admit_participant(t, me);
 }
 
@@ -95,7 +90,7 @@ void tb_sig_lobby_deny(tb_sig_request *r)
     if (!t)
         return;
     tb_sig_audit(me->room, me, "deny", t, NULL);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_room_kick(t, json_pack("{s:s, s:s}", "type", "denied", "by_name", me->name),
                      TB_SIG_CLOSE_DENIED);
 }

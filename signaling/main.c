@@ -4,6 +4,7 @@
  *   telebridge token [options]   mint a join token and link (cli.c)
  *   telebridge sessions          list meetings in the catalog (cli.c)
  *   telebridge export [options]  a meeting's register, speaking log, audit log, chat (cli.c)
+ *   telebridge recordings …      recorded sessions (recordings.c)
  *   telebridge help              list subcommands
  *
  * `serve` runs a GLib main loop on the main thread; SIGINT/SIGTERM end it through a
@@ -13,6 +14,8 @@
 #include "common/tb_error.h"
 #include "common/tb_log.h"
 #include "relay/tb_relay.h"
+#include "signaling/access.h"
+#include "signaling/cli.h"
 #include "signaling/tb_sig.h"
 
 #include <glib-unix.h>

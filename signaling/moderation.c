@@ -6,34 +6,9 @@
  * a meeting), answers its sender, tells the others, and writes the action to the
  * session's audit log in the catalog. */
 #define TB_LOG_CAT "sig/moderation"
-#include "signaling/internal.h"
+#include "signaling/requests.h"
 
 #include <string.h>
-
-static json_int_t rid(tb_sig_request *r)
-{
-    return json_integer_value(r->id);
-}
-
-void tb_sig_audit(tb_sig_room *room, tb_sig_participant *actor, const char *action,
-                  tb_sig_participant *target, json_t *detail)
-{
-    if (!detail)
-        detail = json_object();
-    if (target) {
-        json_object_set_new(detail, "target_name", json_string(target->name));
-        json_object_set_new(detail, "target_role", json_string(tb_sig_role_name(target->role)));
-        if (target->identity)
-            json_object_set_new(detail, "target_identity", json_string(target->identity));
-    }
-    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(detail);
-    TB_LOG_INFO("[%s] %s by %s%s%s: %s", room->name, action, actor ? actor->id : "server",
-                target ? " on " : "", target ? target->id : "", text ? text : "");
-    tb_rec_catalog_audit(room->srv->catalog, room->session_id, actor ? actor->id : NULL,
-                         actor ? actor->name : "server", action, target ? target->id : NULL, text);
-    free(text);
-}
 
 static bool parse_media(tb_sig_request *r, tb_sig_media *out)
 {
@@ -47,7 +22,7 @@ static bool parse_media(tb_sig_request *r, tb_sig_media *out)
     else if (!strcmp(kind, "screen"))
         *out = TB_SIG_MEDIA_SCREEN;
     else {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'kind': audio, video or screen");
+        tb_sig_fail(r, "bad_request", "field 'kind': audio, video or screen");
         return false;
     }
     return true;
@@ -58,18 +33,6 @@ static const char *media_name(tb_sig_media m)
     return m == TB_SIG_MEDIA_AUDIO ? "audio" : m == TB_SIG_MEDIA_VIDEO ? "video" : "screen";
 }
 
-/* An optional boolean field; false (error sent) when present but not a boolean. */
-static bool opt_bool(tb_sig_request *r, const char *key, bool def, bool *out)
-{
-    json_t *v = json_object_get(r->msg, key);
-    if (v && !json_is_boolean(v)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field '%s' must be a boolean", key);
-        return false;
-    }
-    *out = v ? json_is_true(v) : def;
-    return true;
-}
-
 /* The admitted participant a moderator acts on; NULL when an error was sent. */
 static tb_sig_participant *mod_target(tb_sig_request *r, const char *what)
 {
@@ -77,10 +40,10 @@ static tb_sig_participant *mod_target(tb_sig_request *r, const char *what)
         return NULL;
     tb_sig_participant *t = tb_sig_target(r);
     if (t && !t->admitted) {
-        tb_sig_error(r->conn, r->id, "wrong_state",
-                     "'%s' is in the waiting room: admit or deny "
-                     "them",
-                     t->name);
+        tb_sig_fail(r, "wrong_state",
+                    "'%s' is in the waiting room: admit or deny "
+                    "them",
+                    t->name);
         return NULL;
     }
     return t;
@@ -89,9 +52,8 @@ static tb_sig_participant *mod_target(tb_sig_request *r, const char *what)
 static void send_unmute_request(tb_sig_participant *t, tb_sig_participant *by, tb_sig_media m)
 {
     if (t->conn)
-        tb_sig_conn_send(t->conn,
-                         json_pack("{s:s, s:s, s:s, s:s}", "type", "unmute_request", "kind",
-                                   media_name(m), "by", by->id, "by_name", by->name));
+        tb_sig_send(t->conn, json_pack("{s:s, s:s, s:s, s:s}", "type", "unmute_request", "kind",
+                                       media_name(m), "by", by->id, "by_name", by->name));
 }
 
 void tb_sig_mod_mute(tb_sig_request *r)
@@ -100,14 +62,14 @@ void tb_sig_mod_mute(tb_sig_request *r)
     tb_sig_participant *t = mod_target(r, "muting others");
     tb_sig_media m;
     bool muted;
-    if (!t || !parse_media(r, &m) || !opt_bool(r, "muted", true, &muted))
+    if (!t || !parse_media(r, &m) || !tb_sig_opt_bool(r, "muted", true, &muted))
         return;
     bool changed = t->mod_muted[m] != muted;
     t->mod_muted[m] = muted;
     tb_sig_participant_apply_mutes(t);
     tb_sig_audit(t->room, me, muted ? "mute" : "unmute", t,
                  json_pack("{s:s}", "kind", media_name(m)));
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     if (changed)
         tb_sig_participant_changed(t);
     /* Lifting a mute does not switch anyone's microphone on: it asks them to. */
@@ -123,7 +85,7 @@ void tb_sig_mod_ask_unmute(tb_sig_request *r)
     if (!t || !parse_media(r, &m))
         return;
     tb_sig_audit(t->room, me, "ask_unmute", t, json_pack("{s:s}", "kind", media_name(m)));
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     send_unmute_request(t, me, m);
 }
 
@@ -134,17 +96,17 @@ void tb_sig_mod_remove(tb_sig_request *r)
         return;
     tb_sig_participant *t = tb_sig_target(r);
     bool ban;
-    if (!t || !opt_bool(r, "ban", false, &ban))
+    if (!t || !tb_sig_opt_bool(r, "ban", false, &ban))
         return;
     json_t *reason = json_object_get(r->msg, "reason");
     if (reason && (!json_is_string(reason) || g_utf8_strlen(json_string_value(reason), -1) > 200)) {
-        tb_sig_error(r->conn, r->id, "bad_request",
-                     "field 'reason': a string of at most 200 "
-                     "characters");
+        tb_sig_fail(r, "bad_request",
+                    "field 'reason': a string of at most 200 "
+                    "characters");
         return;
     }
     if (t == me) {
-        tb_sig_error(r->conn, r->id, "bad_request", "to remove yourself, send 'leave'");
+        tb_sig_fail(r, "bad_request", "to remove yourself, send 'leave'");
         return;
     }
     tb_sig_room *room = t->room;
@@ -155,7 +117,7 @@ void tb_sig_mod_remove(tb_sig_request *r)
     if (reason)
         json_object_set(detail, "reason", reason);
     tb_sig_audit(room, me, ban ? "ban" : "remove", t, detail);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     json_t *ev = json_pack("{s:s, s:b, s:s}", "type", "removed", "ban", ban, "by_name", me->name);
     if (reason)
         json_object_set(ev, "reason", reason);
@@ -167,11 +129,11 @@ void tb_sig_mod_lock(tb_sig_request *r)
     tb_sig_participant *me = r->conn->participant;
     bool locked;
     if (!tb_sig_require(r, TB_SIG_PERM_MODERATE, "locking the room") ||
-        !opt_bool(r, "locked", true, &locked))
+        !tb_sig_opt_bool(r, "locked", true, &locked))
         return;
     me->room->locked = locked;
     tb_sig_audit(me->room, me, locked ? "lock" : "unlock", NULL, NULL);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_room_state_changed(me->room);
 }
 
@@ -191,9 +153,9 @@ static bool parse_room_changes(tb_sig_request *r, room_changes *ch)
     if ((v = json_object_get(r->msg, "kind"))) {
         tb_sig_kind k;
         if (!json_is_string(v) || tb_sig_kind_parse(json_string_value(v), &k)) {
-            tb_sig_error(r->conn, r->id, "bad_request",
-                         "field 'kind': consultation, roundtable, "
-                         "hearing, telebridge or conference");
+            tb_sig_fail(r, "bad_request",
+                        "field 'kind': consultation, roundtable, "
+                        "hearing, telebridge or conference");
             return false;
         }
         ch->kind = (int)k;
@@ -203,15 +165,14 @@ static bool parse_room_changes(tb_sig_request *r, room_changes *ch)
     for (int i = 0; i < 2; i++)
         if ((v = json_object_get(r->msg, flags[i]))) {
             if (!json_is_boolean(v)) {
-                tb_sig_error(r->conn, r->id, "bad_request", "field '%s' must be a boolean",
-                             flags[i]);
+                tb_sig_fail(r, "bad_request", "field '%s' must be a boolean", flags[i]);
                 return false;
             }
             *dst[i] = json_is_true(v);
         }
     if ((v = json_object_get(r->msg, "floor_seconds"))) {
         if (!json_is_integer(v) || json_integer_value(v) < 5 || json_integer_value(v) > 36000) {
-            tb_sig_error(r->conn, r->id, "bad_request", "field 'floor_seconds': 5..36000");
+            tb_sig_fail(r, "bad_request", "field 'floor_seconds': 5..36000");
             return false;
         }
         ch->floor_seconds = (int)json_integer_value(v);
@@ -220,7 +181,7 @@ static bool parse_room_changes(tb_sig_request *r, room_changes *ch)
         const char *t = json_string_value(v);
         glong n = t && g_utf8_validate(t, -1, NULL) ? g_utf8_strlen(t, -1) : -1;
         if (n < 1 || n > 120) {
-            tb_sig_error(r->conn, r->id, "bad_request", "field 'title': 1-120 characters");
+            tb_sig_fail(r, "bad_request", "field 'title': 1-120 characters");
             return false;
         }
         ch->title = t;
@@ -259,7 +220,7 @@ void tb_sig_mod_room_set(tb_sig_request *r)
         json_object_set_new(detail, "title", json_string(ch.title));
     }
     tb_sig_audit(room, me, "room_set", NULL, detail);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_room_state_changed(room);
     /* Without a waiting room, whoever waits comes in. */
     while (!room->waiting_room && room->waiting->len)
@@ -271,7 +232,7 @@ void tb_sig_mod_stage(tb_sig_request *r)
     tb_sig_participant *me = r->conn->participant;
     tb_sig_participant *t = mod_target(r, "bringing someone on stage");
     bool on;
-    if (!t || !opt_bool(r, "on", true, &on))
+    if (!t || !tb_sig_opt_bool(r, "on", true, &on))
         return;
     if (on) {
         t->role = TB_SIG_ROLE_SPEAKER;
@@ -284,7 +245,7 @@ void tb_sig_mod_stage(tb_sig_request *r)
     }
     tb_sig_participant_apply_mutes(t);
     tb_sig_audit(t->room, me, on ? "stage_on" : "stage_off", t, NULL);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_participant_changed(t);
 }
 
@@ -295,7 +256,7 @@ void tb_sig_mod_end(tb_sig_request *r)
         return;
     tb_sig_room *room = me->room;
     tb_sig_audit(room, me, "end", NULL, NULL);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_room_close(room, json_pack("{s:s, s:s}", "type", "ended", "by_name", me->name),
                       TB_SIG_CLOSE_ENDED);
 }

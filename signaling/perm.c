@@ -1,12 +1,12 @@
 /* perm.c — the role and room-kind tables, and the one SDP question permissions need
- * answered before the relay sees an offer (does it carry a screen share?). */
-#include "signaling/perm.h"
+ * answered before the relay sees an offer (does it carry a screen share?). The names of
+ * roles and kinds are the configuration's (common/tb_config.c), in enum order. */
+#include "signaling/access.h"
 #include "common/tb_error.h"
 
 #include <string.h>
 
-static const char *const role_names[TB_SIG_N_ROLES] = {"moderator", "speaker", "participant",
-                                                       "viewer", "site"};
+#define role_names tb_config_role_names
 
 static const unsigned role_perms[TB_SIG_N_ROLES] = {
     [TB_SIG_ROLE_MODERATOR] = TB_SIG_PERM_PUBLISH | TB_SIG_PERM_SCREEN | TB_SIG_PERM_CHAT |
@@ -21,8 +21,7 @@ static const unsigned role_perms[TB_SIG_N_ROLES] = {
 
 static const char *const perm_names[] = {"publish", "screen", "chat", "hand", "moderate", "record"};
 
-static const char *const kind_names[TB_SIG_N_KINDS] = {"consultation", "roundtable", "hearing",
-                                                       "telebridge", "conference"};
+#define kind_names tb_config_kind_names
 
 int tb_sig_role_parse(const char *s, tb_sig_role *out)
 {
@@ -72,6 +71,11 @@ int tb_sig_kind_parse(const char *s, tb_sig_kind *out)
 const char *tb_sig_kind_name(tb_sig_kind k)
 {
     return (unsigned)k < TB_SIG_N_KINDS ? kind_names[k] : "?";
+}
+
+const char *const *tb_sig_kind_names(void)
+{
+    return kind_names;
 }
 
 /* One m= section as the scan sees it. */

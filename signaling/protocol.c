@@ -1,23 +1,26 @@
-/* protocol.c — signaling protocol v1 (docs/protocol.md): JSON text in, typed dispatch,
- * replies and errors out. Validation of the envelope lives here; each handler checks its
- * own fields. Every request gets exactly one reply or error. */
+/* protocol.c — signaling protocol v1 (docs/protocol.md): JSON text in, typed dispatch
+ * to one handler per request type. Validation of the envelope lives here; each handler
+ * checks its own fields. Every request gets exactly one reply or error.
+ *
+ * The room's own request types are in the table below; modules above room/ add theirs
+ * with tb_sig_hub_add_requests (recording/ adds recording_start and recording_stop). */
 #define TB_LOG_CAT "sig/protocol"
-#include "signaling/internal.h"
-#include "signaling/recording.h"
+#include "signaling/requests.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-typedef struct handler {
-    const char *type;
-    void (*fn)(tb_sig_request *r);
-    bool needs_join; /* a joined session, admitted from the waiting room if the room has one */
-} handler;
+typedef tb_sig_handler handler;
+
+/* A table added by another module. */
+struct hub_requests {
+    const handler *table;
+    size_t n;
+    void *user;
+};
 
 static void ping(tb_sig_request *r)
 {
-    tb_sig_reply(r->conn, json_integer_value(r->id), NULL);
+    tb_sig_ok(r, NULL);
 }
 
 static const handler handlers[] = {
@@ -49,52 +52,35 @@ static const handler handlers[] = {
     {"chat_delete", tb_sig_chat_delete, true},
     {"consent_request", tb_sig_consent_request, true},
     {"export", tb_sig_export_request, true},
-    /* recording (recording.c checks the room's `recording` setting and permissions) */
-    {"recording_start", tb_sig_recording_start_request, true},
-    {"recording_stop", tb_sig_recording_stop_request, true},
 };
 
-void tb_sig_reply(tb_sig_conn *c, json_int_t id, json_t *data)
+void tb_sig_hub_add_requests(tb_sig_hub *hub, const tb_sig_handler *table, size_t n, void *user)
 {
-    json_t *m = json_object();
-    json_object_set_new(m, "type", json_string("reply"));
-    json_object_set_new(m, "id", json_integer(id));
-    json_object_set_new(m, "data", data ? data : json_object());
-    tb_sig_conn_send(c, m);
+    struct hub_requests t = {table, n, user};
+    if (!hub->requests)
+        hub->requests = g_array_new(FALSE, TRUE, sizeof t);
+    g_array_append_val(hub->requests, t);
 }
 
-void tb_sig_reply_text(tb_sig_conn *c, json_int_t id, char *data)
+/* The handler of `type`, and the user pointer of its table. */
+static const handler *find(tb_sig_hub *hub, const char *type, void **user)
 {
-    if (!data) {
-        json_t *j = json_integer(id);
-        tb_sig_error(c, j, "internal", "the reply could not be made");
-        json_decref(j);
-        return;
+    *user = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(handlers); i++)
+        if (!strcmp(handlers[i].type, type))
+            return &handlers[i];
+    for (guint t = 0; hub->requests && t < hub->requests->len; t++) {
+        const struct hub_requests *hr = &g_array_index(hub->requests, struct hub_requests, t);
+        for (size_t i = 0; i < hr->n; i++)
+            if (!strcmp(hr->table[i].type, type)) {
+                *user = hr->user;
+                return &hr->table[i];
+            }
     }
-    tb_sig_conn_send_message_text(
-        c, g_strdup_printf("{\"type\":\"reply\",\"id\":%" JSON_INTEGER_FORMAT ",\"data\":%s}", id,
-                           data));
-    g_free(data);
+    return NULL;
 }
 
-void tb_sig_error(tb_sig_conn *c, const json_t *id, const char *code, const char *fmt, ...)
-{
-    char reason[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    json_t *m = json_object();
-    json_object_set_new(m, "type", json_string("error"));
-    json_object_set_new(m, "id", id && json_is_integer(id) ? json_copy((json_t *)id) : json_null());
-    json_object_set_new(m, "code", json_string(code));
-    /* The reason may quote client input: make sure it is valid UTF-8 for jansson. */
-    json_t *r = json_string(reason);
-    json_object_set_new(m, "reason", r ? r : json_string("(reason not representable)"));
-    tb_sig_conn_send(c, m);
-}
-
-void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len)
+void tb_sig_protocol_handle(tb_sig_hub *hub, tb_sig_conn *c, const char *text, size_t len)
 {
     json_error_t jerr;
     json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -111,10 +97,8 @@ void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len)
         json_decref(msg);
         return;
     }
-    const handler *h = NULL;
-    for (size_t i = 0; i < G_N_ELEMENTS(handlers) && !h; i++)
-        if (!strcmp(handlers[i].type, type))
-            h = &handlers[i];
+    void *user = NULL;
+    const handler *h = find(hub, type, &user);
     if (!h) {
         tb_sig_error(c, id, "unknown_type", "unknown message type '%.64s'", type);
     } else if (!json_is_integer(id) || json_integer_value(id) < 0) {
@@ -127,7 +111,7 @@ void tb_sig_protocol_handle(tb_sig_conn *c, const char *text, size_t len)
                      "will admit you",
                      type);
     } else {
-        tb_sig_request r = {c, msg, id};
+        tb_sig_request r = {hub, c, msg, id, user};
         h->fn(&r);
     }
     json_decref(msg);

@@ -18,7 +18,6 @@
  * When a recorded session ends (the room closes) its composition is queued
  * (compositions.c). */
 #define TB_LOG_CAT "sig/recording"
-#include "signaling/recording.h"
 #include "signaling/recording_internal.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
@@ -39,6 +38,7 @@
 typedef enum { REC_OFF = 0, REC_STARTING, REC_ON } rec_state;
 
 struct tb_sig_recording {
+    tb_sig_recorder *owner; /* not owned */
     tb_sig_room *room;
     rec_state state;
     rec_proc *proc;     /* current run, NULL when off */
@@ -74,7 +74,7 @@ char *tb_sig_recorder_path(const tb_config *cfg)
 
 /* ---- telling the room ---- */
 
-json_t *tb_sig_recording_state_json(tb_sig_room *room)
+static json_t *state_json(tb_sig_room *room)
 {
     tb_sig_recording *rec = room->recording;
     json_t *j;
@@ -94,7 +94,7 @@ static void announce(tb_sig_recording *rec, const char *reason)
 {
     if (!rec->room)
         return;
-    json_t *ev = tb_sig_recording_state_json(rec->room);
+    json_t *ev = state_json(rec->room);
     json_object_set_new(ev, "type", json_string("recording_state"));
     if (reason)
         json_object_set_new(ev, "reason", json_string(reason));
@@ -309,7 +309,7 @@ static void sync_catalog(tb_sig_recorder *r, const char *session_id, const char 
         TB_LOG_WARN("[%s] %s", session_id, err);
         return;
     }
-    tb_rec_recording_sync(r->srv->catalog, m);
+    tb_rec_recording_sync(r->hub->catalog, m);
     tb_rec_manifest_free(m);
 }
 
@@ -329,7 +329,7 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer data)
     sync_catalog(r, pr->session_id, pr->dir);
     if (pr->stopping || !rec) {
         const char *state = pr->error_code ? "failed" : clean ? "stopped" : "interrupted";
-        tb_rec_recording_set_state(r->srv->catalog, pr->session_id, state, pr->error_code);
+        tb_rec_recording_set_state(r->hub->catalog, pr->session_id, state, pr->error_code);
         TB_LOG_INFO("[%s] recorder finished (%s)", pr->session_id, state);
         if (rec && rec->proc == pr)
             rec->proc = NULL;
@@ -342,7 +342,7 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer data)
                g_subprocess_get_if_signaled(pr->proc) ? "signal" : "exit status",
                g_subprocess_get_if_signaled(pr->proc) ? g_subprocess_get_term_sig(pr->proc)
                                                       : g_subprocess_get_exit_status(pr->proc));
-    tb_rec_recording_set_state(r->srv->catalog, pr->session_id, "interrupted", "recorder_crashed");
+    tb_rec_recording_set_state(r->hub->catalog, pr->session_id, "interrupted", "recorder_crashed");
     rec->proc = NULL;
     proc_free(pr);
     /* The tracks go to the new recorder, on new ports. */
@@ -366,32 +366,23 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer data)
     } else {
         /* The catalog counts the interruption; the recording's state is "recording"
          * again, and "interrupted" (not "stopped") once it ends. */
-        tb_rec_recording_begin(r->srv->catalog, rec->room->session_id, rec->room->name);
+        tb_rec_recording_begin(r->hub->catalog, rec->room->session_id, rec->room->name);
     }
 }
 
 static bool proc_start(tb_sig_recording *rec, char *err, size_t errlen)
 {
     tb_sig_room *room = rec->room;
-    tb_sig_server *srv = room->srv;
-    tb_sig_recorder *r = srv->recorder;
-    g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
+    tb_sig_recorder *r = rec->owner;
+    const tb_config *cfg = r->hub->cfg;
+    g_autofree char *root = tb_sig_recordings_dir(cfg);
     g_autofree char *dir = g_build_filename(root, room->session_id, NULL);
-    g_autofree char *bin = tb_sig_recorder_path(srv->cfg);
-    g_autofree char *min_free = g_strdup_printf("%d", srv->cfg->recording.min_free_mb);
-    const char *argv[] = {bin,
-                          "record",
-                          "--session",
-                          room->session_id,
-                          "--room",
-                          room->name,
-                          "--dir",
-                          dir,
-                          "--min-free-mb",
-                          min_free,
-                          "--log-level",
-                          srv->cfg->server.log_level,
-                          NULL};
+    g_autofree char *bin = tb_sig_recorder_path(cfg);
+    g_autofree char *min_free = g_strdup_printf("%d", cfg->recording.min_free_mb);
+    const char *argv[] = {
+        bin,     "record", "--session",     room->session_id, "--room",      room->name,
+        "--dir", dir,      "--min-free-mb", min_free,         "--log-level", cfg->server.log_level,
+        NULL};
     if (g_mkdir_with_parents(dir, 0750)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, g_strerror(errno));
         return false;
@@ -458,16 +449,17 @@ static void proc_spawn_failed(tb_sig_recording *rec, const char *why)
 {
     tb_sig_room *room = rec->room;
     rec->state = REC_OFF;
-    tb_rec_recording_set_state(room->srv->catalog, room->session_id, "failed", why);
+    tb_rec_recording_set_state(room->hub->catalog, room->session_id, "failed", why);
     announce(rec, why);
 }
 
 /* ---- starting and stopping ---- */
 
-static tb_sig_recording *recording_of(tb_sig_room *room)
+static tb_sig_recording *recording_of(tb_sig_recorder *r, tb_sig_room *room)
 {
     if (!room->recording) {
         room->recording = g_new0(tb_sig_recording, 1);
+        room->recording->owner = r;
         room->recording->room = room;
         room->recording->tracks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                         (GDestroyNotify)tb_relay_track_unref);
@@ -476,9 +468,10 @@ static tb_sig_recording *recording_of(tb_sig_room *room)
 }
 
 /* Starts recording the room; 0, or a protocol error code with err filled. */
-static const char *start(tb_sig_room *room, tb_sig_participant *by, char *err, size_t errlen)
+static const char *start(tb_sig_recorder *r, tb_sig_room *room, tb_sig_participant *by, char *err,
+                         size_t errlen)
 {
-    tb_sig_recording *rec = recording_of(room);
+    tb_sig_recording *rec = recording_of(r, room);
     if (rec->state != REC_OFF) {
         snprintf(err, errlen, "the room is being recorded already");
         return "wrong_state";
@@ -493,7 +486,7 @@ static const char *start(tb_sig_room *room, tb_sig_participant *by, char *err, s
     g_free(rec->by);
     rec->by = by ? g_strdup(by->name) : NULL;
     rec->restarts = 0;
-    tb_rec_recording_begin(room->srv->catalog, room->session_id, room->name);
+    tb_rec_recording_begin(room->hub->catalog, room->session_id, room->name);
     if (by)
         tb_sig_audit(room, by, "recording_start", NULL, NULL);
     announce(rec, NULL);
@@ -521,7 +514,7 @@ static bool may_record(tb_sig_request *r, tb_sig_participant *p)
 {
     const char *policy = p->room->cfg->recording;
     if (!strcmp(policy, "disabled")) {
-        tb_sig_error(r->conn, r->id, "forbidden", "recording is switched off for this room");
+        tb_sig_fail(r, "forbidden", "recording is switched off for this room");
         return false;
     }
     if (!strcmp(policy, "allowed"))
@@ -529,31 +522,31 @@ static bool may_record(tb_sig_request *r, tb_sig_participant *p)
     return tb_sig_require(r, TB_SIG_PERM_RECORD, "starting or stopping the recording");
 }
 
-void tb_sig_recording_start_request(tb_sig_request *r)
+static void start_request(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
     if (!may_record(r, p))
         return;
     char err[256] = "";
-    const char *code = start(p->room, p, err, sizeof err);
+    const char *code = start(r->user, p->room, p, err, sizeof err);
     if (code) {
-        tb_sig_error(r->conn, r->id, code, "%s", err);
+        tb_sig_fail(r, code, "%s", err);
         return;
     }
-    tb_sig_reply(r->conn, json_integer_value(r->id), tb_sig_recording_state_json(p->room));
+    tb_sig_ok(r, state_json(p->room));
 }
 
-void tb_sig_recording_stop_request(tb_sig_request *r)
+static void stop_request(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
     if (!may_record(r, p))
         return;
     if (!p->room->recording || p->room->recording->state == REC_OFF) {
-        tb_sig_error(r->conn, r->id, "wrong_state", "the room is not being recorded");
+        tb_sig_fail(r, "wrong_state", "the room is not being recorded");
         return;
     }
     tb_sig_recording_stop(p->room, p, NULL);
-    tb_sig_reply(r->conn, json_integer_value(r->id), NULL);
+    tb_sig_ok(r, NULL);
 }
 
 /* ---- hooks ---- */
@@ -563,7 +556,7 @@ static bool auto_record(tb_sig_room *room)
     return !strcmp(room->cfg->recording, "auto");
 }
 
-void tb_sig_recording_participant_joined(tb_sig_participant *p)
+static void on_admitted(void *user, tb_sig_participant *p)
 {
     tb_sig_room *room = p->room;
     tb_sig_recording *rec = room->recording;
@@ -579,13 +572,13 @@ void tb_sig_recording_participant_joined(tb_sig_participant *p)
     }
     if (auto_record(room) && !(rec && rec->stopped_by_hand)) {
         char err[256];
-        const char *code = start(room, NULL, err, sizeof err);
+        const char *code = start(user, room, NULL, err, sizeof err);
         if (code && strcmp(code, "consent_missing"))
             TB_LOG_WARN("[%s] automatic recording: %s", room->name, err);
     }
 }
 
-void tb_sig_recording_participant_left(tb_sig_participant *p)
+static void on_leaving(void *user, tb_sig_participant *p)
 {
     tb_sig_recording *rec = p->room->recording;
     if (!rec || rec->state == REC_OFF || !p->admitted)
@@ -600,7 +593,8 @@ void tb_sig_recording_participant_left(tb_sig_participant *p)
         send_participant(rec->proc, p, "leave");
 }
 
-void tb_sig_recording_tracks_changed(tb_sig_participant *p, GPtrArray *added, GPtrArray *removed)
+static void on_tracks_changed(void *user, tb_sig_participant *p, GPtrArray *added,
+                              GPtrArray *removed)
 {
     tb_sig_recording *rec = p->room->recording;
     if (!rec || rec->state == REC_OFF)
@@ -613,7 +607,7 @@ void tb_sig_recording_tracks_changed(tb_sig_participant *p, GPtrArray *added, GP
         send_track(rec, p, g_ptr_array_index(added, i));
 }
 
-void tb_sig_recording_consent_changed(tb_sig_room *room)
+static void on_consent_changed(void *user, tb_sig_room *room)
 {
     char why[256];
     if (room->recording && room->recording->state != REC_OFF &&
@@ -621,7 +615,7 @@ void tb_sig_recording_consent_changed(tb_sig_room *room)
         tb_sig_recording_stop(room, NULL, "consent");
 }
 
-void tb_sig_recording_room_closing(tb_sig_room *room)
+static void on_room_closing(void *user, tb_sig_room *room)
 {
     tb_sig_recording *rec = room->recording;
     if (!rec)
@@ -635,26 +629,49 @@ void tb_sig_recording_room_closing(tb_sig_room *room)
     room->recording = NULL;
     /* The session ends: its composition is made once the recorder has closed the files
      * (the compose queue waits for that). */
-    if (recorded && room->srv->cfg->recording.compose_after)
-        tb_sig__compose_queue_add(room->srv->recorder, room->session_id);
+    if (recorded && room->hub->cfg->recording.compose_after)
+        tb_sig__compose_queue_add(user, room->session_id);
 }
+
+/* The room's state for clients carries the recording's. */
+static void on_room_state(void *user, tb_sig_room *room, json_t *state)
+{
+    json_object_set_new(state, "recording", state_json(room));
+}
+
+static const tb_sig_room_observer observer = {
+    .admitted = on_admitted,
+    .leaving = on_leaving,
+    .tracks_changed = on_tracks_changed,
+    .consent_changed = on_consent_changed,
+    .room_closing = on_room_closing,
+    .room_state = on_room_state,
+};
+
+/* recording_start and recording_stop check the room's `recording` setting and the
+ * participant's permissions themselves. */
+static const tb_sig_handler requests[] = {
+    {"recording_start", start_request, true},
+    {"recording_stop", stop_request, true},
+};
 
 /* ---- server ---- */
 
-void tb_sig_recording_server_init(tb_sig_server *srv)
+tb_sig_recorder *tb_sig_recorder_create(tb_sig_hub *hub)
 {
     tb_sig_recorder *r = g_new0(tb_sig_recorder, 1);
-    r->srv = srv;
+    r->hub = hub;
     r->cancel = g_cancellable_new();
     g_queue_init(&r->compose_queue);
-    srv->recorder = r;
-    tb_rec_recordings_init(srv->catalog);
-    int stale = tb_rec_recordings_mark_stale(srv->catalog);
-    tb_rec_compositions_mark_stale(srv->catalog);
-    g_autofree char *root = tb_sig_recordings_dir(srv->cfg);
+    tb_sig_hub_observe(hub, &observer, r);
+    tb_sig_hub_add_requests(hub, requests, G_N_ELEMENTS(requests), r);
+    tb_rec_recordings_init(hub->catalog);
+    int stale = tb_rec_recordings_mark_stale(hub->catalog);
+    tb_rec_compositions_mark_stale(hub->catalog);
+    g_autofree char *root = tb_sig_recordings_dir(hub->cfg);
     if (stale > 0) {
         TB_LOG_WARN("%d recording(s) were interrupted by the last stop of the server", stale);
-        GPtrArray *all = tb_rec_recordings_list(srv->catalog, false, 50, 0);
+        GPtrArray *all = tb_rec_recordings_list(hub->catalog, false, 50, 0);
         for (guint i = 0; i < all->len; i++) {
             tb_rec_recording *rec = g_ptr_array_index(all, i);
             g_autofree char *dir = g_build_filename(root, rec->session_id, NULL);
@@ -663,22 +680,22 @@ void tb_sig_recording_server_init(tb_sig_server *srv)
         }
         g_ptr_array_unref(all);
     }
-    if (srv->cfg->recording.compose_after) {
-        GPtrArray *todo = tb_rec_recordings_uncomposed(srv->catalog);
+    if (hub->cfg->recording.compose_after) {
+        GPtrArray *todo = tb_rec_recordings_uncomposed(hub->catalog);
         for (guint i = 0; i < todo->len; i++)
             g_queue_push_tail(&r->compose_queue, g_strdup(g_ptr_array_index(todo, i)));
         g_ptr_array_unref(todo);
     }
-    g_timeout_add_seconds(2, tb_sig__compose_poll, r);
+    r->poll_timer = g_timeout_add_seconds(2, tb_sig__compose_poll, r);
     tb_sig__compose_next(r);
+    return r;
 }
 
-void tb_sig_recording_server_shutdown(tb_sig_server *srv)
+void tb_sig_recorder_destroy(tb_sig_recorder *r)
 {
-    tb_sig_recorder *r = srv->recorder;
     if (!r)
         return;
-    g_source_remove_by_user_data(r);
+    g_source_remove(r->poll_timer);
     g_cancellable_cancel(r->cancel);
     /* Recorders close their files when their input ends; a composition goes on and
      * records its result in the catalog by itself. Neither is waited for. */
@@ -692,5 +709,4 @@ void tb_sig_recording_server_shutdown(tb_sig_server *srv)
     g_queue_clear_full(&r->compose_queue, g_free);
     g_object_unref(r->cancel);
     g_free(r);
-    srv->recorder = NULL;
 }

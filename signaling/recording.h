@@ -1,61 +1,85 @@
-/* recording.h — recording on the daemon's side (recording.c): the recording_start and
+/* recording.h — recording on the daemon's side (recording/): the recording_start and
  * recording_stop requests, the recording indicator, automatic recording, supervision
- * of one `telebridge-recorder record` process per recorded session, and the
- * compositions run when a recorded session ends. Internal to signaling/; main thread
- * only, like the rest of it.
+ * of one `telebridge-recorder record` process per recorded session (recording.c); the
+ * compositions run when a recorded session ends, and deleting recordings
+ * (compositions.c); and recordings over HTTP — the staff page's API, the public
+ * archive and the files with byte ranges (http_media.c).
  *
- * The hooks below are called by room.c and session.c at the moments named; each is
- * cheap and does nothing for a room that is not recorded. */
+ * Ownership and threads: main thread only, like all of signaling/. The server owns the
+ * one tb_sig_recorder; the recorder owns its child processes and the per-room recording
+ * state it hangs on tb_sig_room.recording. It follows rooms through the hub's observer
+ * hooks and adds its request types to the hub (room.h, requests.h): room/ never calls
+ * in here. Includes room/ and recorder/'s catalog; nothing above. */
 #ifndef TB_SIG_RECORDING_H
 #define TB_SIG_RECORDING_H
 
-#include "signaling/internal.h"
+#include "signaling/requests.h"
+
+#include <libwebsockets.h>
 
 typedef struct tb_sig_recorder tb_sig_recorder;   /* per server */
 typedef struct tb_sig_recording tb_sig_recording; /* per recorded room */
 
 /* Server start: the catalog's recording tables; recordings a crash left open are
- * marked interrupted; sessions that ended without a composition are queued for one.
- * Server stop: recorders are told to close their files (they finish on their own). */
-void tb_sig_recording_server_init(tb_sig_server *srv);
-void tb_sig_recording_server_shutdown(tb_sig_server *srv);
-
-/* Requests "recording_start" and "recording_stop" (docs/protocol.md). */
-void tb_sig_recording_start_request(tb_sig_request *r);
-void tb_sig_recording_stop_request(tb_sig_request *r);
+ * marked interrupted; sessions that ended without a composition are queued for one. The
+ * recorder observes `hub`'s rooms and handles recording_start/recording_stop. `hub`
+ * must outlive it (transfer none); transfer full. */
+tb_sig_recorder *tb_sig_recorder_create(tb_sig_hub *hub);
+/* Server stop: recorders are told to close their files (they finish on their own); a
+ * running composition goes on and records its result by itself. Call it after the hub
+ * closed its rooms. */
+void tb_sig_recorder_destroy(tb_sig_recorder *r);
 
 /* Stops the room's recording, if any, telling everyone why (`reason`: a code such as
  * "consent", or NULL); `by` may be NULL (the server). */
 void tb_sig_recording_stop(tb_sig_room *room, tb_sig_participant *by, const char *reason);
 
-/* Hooks. */
-void tb_sig_recording_participant_joined(tb_sig_participant *p); /* admitted into the room */
-void tb_sig_recording_participant_left(tb_sig_participant *p);   /* before its tracks close */
-void tb_sig_recording_tracks_changed(tb_sig_participant *p, GPtrArray *added, GPtrArray *removed);
-void tb_sig_recording_room_closing(tb_sig_room *room);
-/* Consent changed in a consultation: a recording without everyone's consent stops. */
-void tb_sig_recording_consent_changed(tb_sig_room *room);
-
-/* {"state": "off"|"starting"|"recording", "since_us", "by", "session_id"} for the
- * room's state (transfer full). */
-json_t *tb_sig_recording_state_json(tb_sig_room *room);
-
 /* Queues the composition of a session (again). */
-void tb_sig_recording_compose(tb_sig_server *srv, const char *session_id);
+void tb_sig_recorder_compose(tb_sig_recorder *r, const char *session_id);
 /* Is the session being recorded, composed, or waiting to be composed? */
-bool tb_sig_recording_busy(tb_sig_server *srv, const char *session_id);
+bool tb_sig_recorder_busy(tb_sig_recorder *r, const char *session_id);
 /* Deletes a session's files and its catalog rows. 0 or a TB_E* code. */
-int tb_sig_recording_delete(tb_sig_server *srv, const char *session_id);
+int tb_sig_recorder_delete(tb_sig_recorder *r, const char *session_id);
 /* The same on a bare catalog and recordings folder (for the CLI). */
 int tb_sig_recording_delete_files(tb_rec_catalog *cat, const char *root, const char *session_id);
-
-/* `telebridge recordings ...` (recordings_cmd.c). argv[0] = "recordings". */
-int tb_sig_recordings_main(int argc, char **argv);
 
 /* Where session folders live: the absolute path of [recording] dir (transfer full). */
 char *tb_sig_recordings_dir(const tb_config *cfg);
 /* The telebridge-recorder program: [recording] recorder, else the one next to the
  * running executable (transfer full). */
 char *tb_sig_recorder_path(const tb_config *cfg);
+/* The command line of `telebridge-recorder compose` for a session, as the daemon and
+ * `telebridge recordings compose` both run it: the config file, `overrides` (may be
+ * NULL) and the [recording] settings. NULL-terminated, strings owned by the array
+ * (transfer full). */
+GPtrArray *tb_sig_compose_argv(const tb_config *cfg, const char *const *overrides,
+                               const char *session_id);
+
+/* ---- http_media.c: recordings over HTTP ----
+ *
+ *   GET  /archive/api/recordings                 published recordings (public)
+ *   GET  /archive/media/<session>.mp4            a published composition (public)
+ *   GET  /studio/api/recordings[/<session>]      every recording, or one with its manifest
+ *   POST /studio/api/recordings/<session>        {"title", "description"}
+ *   POST /studio/api/recordings/<session>/publish|unpublish|compose|delete
+ *   GET  /studio/media/<session>/<file>          any file of a session folder
+ *
+ * Byte ranges (206) so that <video> can seek: Debian's libwebsockets has no range
+ * support (docs/platform.md). /studio answers only to this machine, or to the
+ * [recording] studio_password (HTTP basic auth) when one is set. Anything that is not
+ * exactly one of these answers 404, including paths that try to leave the recordings
+ * folder. */
+
+/* Per-connection state lws allocates for the protocol (checked in http_media.c). */
+#define TB_SIG_HTTP_MEDIA_PSS_SIZE 96
+
+/* The lws protocol callback; the protocol's `user` must be the tb_sig_recorder. */
+int tb_sig_http_media_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                               void *in, size_t len);
+#define TB_SIG_HTTP_MEDIA_PROTOCOL_NAME "tb-media"
+
+/* The mounts routing /studio/api, /studio/media, /archive/api and /archive/media to the
+ * protocol above (static: chain them after the server's own mounts). */
+const struct lws_http_mount *tb_sig_http_media_mounts(void);
 
 #endif

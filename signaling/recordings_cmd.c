@@ -10,6 +10,7 @@
  * Same configuration as `serve` (var_dir, [recording]); works whether or not the daemon
  * runs: the catalog is SQLite in WAL mode, shared. */
 #define TB_LOG_CAT "cli"
+#include "signaling/cli.h"
 #include "signaling/recording.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
@@ -128,42 +129,8 @@ static int cmd_show(rec_cli *c, const tb_rec_recording *r)
 /* Runs `telebridge-recorder compose` for the session, printing its progress. */
 static int cmd_compose(rec_cli *c, const char *id)
 {
-    g_autofree char *bin = tb_sig_recorder_path(c->cfg);
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, "compose");
-    if (c->config_path) {
-        g_ptr_array_add(argv, "--config");
-        g_ptr_array_add(argv, (gpointer)c->config_path);
-    }
-    for (int i = 0; c->overrides && c->overrides[i]; i++) {
-        g_ptr_array_add(argv, "-o");
-        g_ptr_array_add(argv, c->overrides[i]);
-    }
+    GPtrArray *argv = tb_sig_compose_argv(c->cfg, (const char *const *)c->overrides, id);
     g_autofree char *dir = g_build_filename(c->root, id, NULL);
-    const tb_config_recording *rc = &c->cfg->recording;
-    g_autofree char *size = g_strdup_printf("%dx%d", rc->width, rc->height);
-    g_autofree char *fps = g_strdup_printf("%d", rc->framerate);
-    g_autofree char *kbps = g_strdup_printf("%d", rc->video_kbps);
-    const char *rest[] = {"--dir",
-                          dir,
-                          "--layout",
-                          rc->layout,
-                          "--size",
-                          size,
-                          "--fps",
-                          fps,
-                          "--video-encoder",
-                          rc->video_encoder,
-                          "--video-kbps",
-                          kbps,
-                          "--audio-encoder",
-                          rc->audio_encoder,
-                          id,
-                          NULL};
-    for (int i = 0; rest[i]; i++)
-        g_ptr_array_add(argv, (gpointer)rest[i]);
-    g_ptr_array_add(argv, NULL);
     GError *gerr = NULL;
     GSubprocess *p =
         g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &gerr);

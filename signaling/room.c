@@ -11,12 +11,57 @@
  * may not send now (no publish right, floor over, muted by a moderator) is muted in the
  * relay's forwarding, whatever the client does. */
 #define TB_LOG_CAT "sig/room"
-#include "signaling/internal.h"
-#include "signaling/recording.h"
+#include "signaling/requests.h"
 
 #include <string.h>
 
-#define CHAT_BURST 10.0 /* chat rate limit: burst, refilled at one message per second (chat.c) */
+/* An observer as added (tb_sig_hub_observe). */
+struct hub_observer {
+    tb_sig_room_observer obs;
+    void *user;
+};
+
+/* Calls hook `fn` of every observer that has one, with the arguments that follow. */
+#define NOTIFY(hub, fn, ...)                                                                       \
+    for (guint oi_ = 0; oi_ < (hub)->observers->len; oi_++) {                                      \
+        const struct hub_observer *o_ =                                                            \
+            &g_array_index((hub)->observers, struct hub_observer, oi_);                            \
+        if (o_->obs.fn)                                                                            \
+            o_->obs.fn(o_->user, __VA_ARGS__);                                                     \
+    }
+
+/* ---- the hub ---- */
+
+tb_sig_hub *tb_sig_hub_create(const tb_config *cfg, tb_relay *relay, tb_rec_catalog *catalog,
+                              GBytes *token_key)
+{
+    tb_sig_hub *hub = g_new0(tb_sig_hub, 1);
+    hub->cfg = cfg;
+    hub->relay = relay;
+    hub->catalog = catalog;
+    hub->token_key = token_key;
+    hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
+    hub->observers = g_array_new(FALSE, TRUE, sizeof(struct hub_observer));
+    return hub;
+}
+
+void tb_sig_hub_observe(tb_sig_hub *hub, const tb_sig_room_observer *obs, void *user)
+{
+    struct hub_observer o = {*obs, user};
+    g_array_append_val(hub->observers, o);
+}
+
+void tb_sig_hub_destroy(tb_sig_hub *hub)
+{
+    if (!hub)
+        return;
+    tb_sig_hub_close_rooms(hub);
+    g_hash_table_unref(hub->rooms);
+    g_array_unref(hub->observers);
+    if (hub->requests)
+        g_array_unref(hub->requests);
+    g_free(hub);
+}
 
 /* ---- relay events for a participant's connections ---- */
 
@@ -29,7 +74,7 @@ static void on_candidate(void *user, tb_relay_pc *pc, const char *candidate, con
                           tb_relay_pc_get_role(pc) == TB_RELAY_PC_PUBLISH ? "pub" : "sub",
                           "candidate", candidate, "sdpMid", mid, "sdpMLineIndex", 0);
     if (m)
-        tb_sig_conn_send(p->conn, m);
+        tb_sig_send(p->conn, m);
 }
 
 static void on_state(void *user, tb_relay_pc *pc, tb_relay_pc_state state)
@@ -39,8 +84,8 @@ static void on_state(void *user, tb_relay_pc *pc, tb_relay_pc_state state)
     TB_LOG_INFO("[%s/%s] %s connection %s", p->room->name, p->id, which,
                 tb_relay_pc_state_name(state));
     if (p->conn)
-        tb_sig_conn_send(p->conn, json_pack("{s:s, s:s, s:s}", "type", "connection_state", "pc",
-                                            which, "state", tb_relay_pc_state_name(state)));
+        tb_sig_send(p->conn, json_pack("{s:s, s:s, s:s}", "type", "connection_state", "pc", which,
+                                       "state", tb_relay_pc_state_name(state)));
 }
 
 static const tb_relay_pc_events pc_events = {on_candidate, on_state};
@@ -54,15 +99,15 @@ static const tb_relay_room_events room_events = {on_active_speaker};
 
 /* ---- rooms ---- */
 
-tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create)
+tb_sig_room *tb_sig_room_get(tb_sig_hub *hub, const char *name, bool create)
 {
-    tb_sig_room *room = g_hash_table_lookup(srv->rooms, name);
+    tb_sig_room *room = g_hash_table_lookup(hub->rooms, name);
     if (room || !create)
         return room;
     room = g_new0(tb_sig_room, 1);
     room->name = g_strdup(name);
-    room->srv = srv;
-    room->cfg = tb_config_room_get(srv->cfg, name);
+    room->hub = hub;
+    room->cfg = tb_config_room_get(hub->cfg, name);
     if (tb_sig_kind_parse(room->cfg->kind, &room->kind))
         room->kind = TB_SIG_KIND_ROUNDTABLE; /* the config checked it already */
     room->waiting_room =
@@ -72,13 +117,13 @@ tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create)
     room->floor_seconds = room->cfg->floor_seconds;
     room->title = g_strdup(*room->cfg->title ? room->cfg->title : name);
     room->bans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    room->relay_room = tb_relay_room_create(srv->relay, name);
+    room->relay_room = tb_relay_room_create(hub->relay, name);
     tb_relay_room_set_events(room->relay_room, &room_events, room);
     room->participants = g_ptr_array_new();
     room->waiting = g_ptr_array_new();
     g_queue_init(&room->chat);
-    tb_rec_catalog_session_begin(srv->catalog, name, room->session_id, sizeof room->session_id);
-    g_hash_table_insert(srv->rooms, room->name, room);
+    tb_rec_catalog_session_begin(hub->catalog, name, room->session_id, sizeof room->session_id);
+    g_hash_table_insert(hub->rooms, room->name, room);
     TB_LOG_INFO("[%s] room opened (%s%s)", name, tb_sig_kind_name(room->kind),
                 room->waiting_room ? ", waiting room" : "");
     return room;
@@ -86,16 +131,16 @@ tb_sig_room *tb_sig_room_get(tb_sig_server *srv, const char *name, bool create)
 
 static void room_free(tb_sig_room *room)
 {
-    g_hash_table_remove(room->srv->rooms, room->name);
+    g_hash_table_remove(room->hub->rooms, room->name);
     TB_LOG_INFO("[%s] room closed", room->name);
     if (room->linger_timer)
         g_source_remove(room->linger_timer);
     if (room->floor_timer)
         g_source_remove(room->floor_timer);
     tb_sig_floor_room_closing(room);
-    tb_sig_recording_room_closing(room);
+    NOTIFY(room->hub, room_closing, room);
     tb_sig_roster_room_closing(room);
-    tb_rec_catalog_session_end(room->srv->catalog, room->session_id);
+    tb_rec_catalog_session_end(room->hub->catalog, room->session_id);
     tb_relay_room_destroy(room->relay_room);
     g_ptr_array_unref(room->participants);
     g_ptr_array_unref(room->waiting);
@@ -119,7 +164,7 @@ static void maybe_close(tb_sig_room *room)
 {
     if (room->participants->len || room->waiting->len)
         return;
-    int linger = room->srv->cfg->rooms.empty_timeout_s;
+    int linger = room->hub->cfg->rooms.empty_timeout_s;
     if (room->ending || linger <= 0) {
         room_free(room);
         return;
@@ -143,7 +188,7 @@ tb_sig_participant *tb_sig_room_add(tb_sig_room *room, tb_sig_conn *conn, const 
     p->admitted = admitted;
     p->since_us = tb_rec_catalog_now_us();
     p->consent = -1;
-    p->chat_tokens = CHAT_BURST;
+    p->chat_tokens = TB_SIG_CHAT_BURST;
     g_ptr_array_add(admitted ? room->participants : room->waiting, p);
     if (room->linger_timer) {
         g_source_remove(room->linger_timer);
@@ -155,10 +200,10 @@ tb_sig_participant *tb_sig_room_add(tb_sig_room *room, tb_sig_conn *conn, const 
 void tb_sig_room_enter(tb_sig_participant *p)
 {
     tb_sig_room *room = p->room;
-    tb_rec_catalog_attend_join(room->srv->catalog, room->session_id, p->id, p->identity, p->name,
+    tb_rec_catalog_attend_join(room->hub->catalog, room->session_id, p->id, p->identity, p->name,
                                tb_sig_role_name(p->role));
     tb_sig_roster_joined(p);
-    tb_sig_recording_participant_joined(p);
+    NOTIFY(room->hub, admitted, p);
 }
 
 void tb_sig_room_broadcast(tb_sig_room *room, tb_sig_participant *except, json_t *msg)
@@ -183,7 +228,7 @@ void tb_sig_room_broadcast_moderators(tb_sig_room *room, json_t *msg)
     for (guint i = 0; i < room->participants->len; i++) {
         tb_sig_participant *p = g_ptr_array_index(room->participants, i);
         if ((p->perms & TB_SIG_PERM_MODERATE) && p->conn)
-            tb_sig_conn_send(p->conn, json_deep_copy(msg));
+            tb_sig_send(p->conn, json_deep_copy(msg));
     }
     json_decref(msg);
 }
@@ -256,7 +301,7 @@ json_t *tb_sig_room_state_json(tb_sig_room *room)
                   "waiting_room", room->waiting_room, "chat", room->chat_enabled, "floor_seconds",
                   room->floor_seconds, "consent_requested", room->consent_requested, "speaker",
                   *room->speaker ? json_string(room->speaker) : json_null(), "floor", floor);
-    json_object_set_new(j, "recording", tb_sig_recording_state_json(room));
+    NOTIFY(room->hub, room_state, room, j);
     return j;
 }
 
@@ -322,8 +367,8 @@ void tb_sig_room_update_subscription(tb_sig_participant *p)
         int revision = 0;
         char *sdp = tb_relay_pc_subscribe_offer(p->sub, &revision);
         if (sdp) {
-            tb_sig_conn_send(p->conn, json_pack("{s:s, s:i, s:s}", "type", "offer", "revision",
-                                                revision, "sdp", sdp));
+            tb_sig_send(p->conn, json_pack("{s:s, s:i, s:s}", "type", "offer", "revision", revision,
+                                           "sdp", sdp));
             g_free(sdp);
         }
     }
@@ -369,7 +414,7 @@ void tb_sig_room_remove(tb_sig_participant *p)
         return;
     }
     tb_sig_floor_participant_left(p);
-    tb_sig_recording_participant_left(p);
+    NOTIFY(room->hub, leaving, p);
     g_ptr_array_remove(room->participants, p);
     bool had_tracks = false;
     if (p->pub) {
@@ -389,7 +434,7 @@ void tb_sig_room_remove(tb_sig_participant *p)
     tb_relay_pc_close(p->sub);
     p->sub = NULL;
     TB_LOG_INFO("[%s/%s] left", room->name, p->id);
-    tb_rec_catalog_attend_leave(room->srv->catalog, room->session_id, p->id);
+    tb_rec_catalog_attend_leave(room->hub->catalog, room->session_id, p->id);
     tb_sig_room_broadcast(
         room, NULL, json_pack("{s:s, s:s}", "type", "participant_left", "participant_id", p->id));
     if (had_tracks)
@@ -401,7 +446,7 @@ void tb_sig_room_remove(tb_sig_participant *p)
 void tb_sig_room_kick(tb_sig_participant *p, json_t *event, int status)
 {
     if (p->conn && event)
-        tb_sig_conn_send(p->conn, event);
+        tb_sig_send(p->conn, event);
     else
         json_decref(event);
     if (p->conn && status)
@@ -425,7 +470,7 @@ void tb_sig_room_close(tb_sig_room *room, json_t *event, int status)
         for (guint i = 0; i < lists[l]->len; i++) {
             tb_sig_participant *p = g_ptr_array_index(lists[l], i);
             if (p->conn && event)
-                tb_sig_conn_send(p->conn, json_deep_copy(event));
+                tb_sig_send(p->conn, json_deep_copy(event));
             if (p->conn && status)
                 tb_sig_conn_close(p->conn, status);
         }
@@ -437,9 +482,19 @@ void tb_sig_room_close(tb_sig_room *room, json_t *event, int status)
     }
 }
 
-void tb_sig_room_destroy_all(tb_sig_server *srv)
+void tb_sig_room_tracks_changed(tb_sig_participant *p, GPtrArray *added, GPtrArray *removed)
 {
-    GList *rooms = g_hash_table_get_values(srv->rooms);
+    NOTIFY(p->room->hub, tracks_changed, p, added, removed);
+}
+
+void tb_sig_room_consent_changed(tb_sig_room *room)
+{
+    NOTIFY(room->hub, consent_changed, room);
+}
+
+void tb_sig_hub_close_rooms(tb_sig_hub *hub)
+{
+    GList *rooms = g_hash_table_get_values(hub->rooms);
     for (GList *l = rooms; l; l = l->next)
         tb_sig_room_close(l->data, NULL, 0);
     g_list_free(rooms);

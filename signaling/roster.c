@@ -12,7 +12,7 @@
  * that participant the arrivals it has not heard of. Each participant remembers the
  * sequence number of the last arrival it knows; its own join snapshot covered everyone
  * before itself. */
-#include "signaling/internal.h"
+#include "signaling/room.h"
 
 #include <stdlib.h>
 
@@ -56,6 +56,23 @@ static guint first_unknown(const tb_sig_room *room, const tb_sig_participant *p)
            ((const arrival *)g_ptr_array_index(room->pending_joins, i))->seq <= p->roster_seq)
         i++;
     return i;
+}
+
+void tb_sig_send_text(tb_sig_conn *c, char *text)
+{
+    if (c->participant)
+        tb_sig_roster_catch_up(c->participant);
+    tb_sig_conn_send_text(c, text);
+}
+
+void tb_sig_send(tb_sig_conn *c, json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (!text)
+        return;
+    tb_sig_send_text(c, g_strdup(text));
+    free(text);
 }
 
 void tb_sig_roster_catch_up(tb_sig_participant *p)

@@ -1,16 +1,21 @@
-/* server.c — libwebsockets on the GLib main loop: static files from web/ and the
- * signaling WebSocket at /ws, on one port; https/wss when a certificate is configured
+/* server.c — the assembly of the control plane, and libwebsockets on the GLib main
+ * loop: static files from web/, the signaling WebSocket at /ws and the recordings' HTTP
+ * (recording/http_media.c), on one port; https/wss when a certificate is configured
  * (or made with --self-signed), HTTP/1.1 only (ALPN), so that WebSockets are plain
  * RFC 6455 upgrades rather than RFC 8441 streams.
  *
- * lws runs through its glib event-loop plugin (PLATFORM.md), so lws callbacks, GLib
- * sources and relay events all run on the main thread and share state without locks.
- * One protocol callback with a switch calling one function per case; write only when
- * writeable, one lws_write each time; messages reassembled with a size cap. */
+ * The server owns the catalog, the token key, the hub of rooms (room/), the recorder
+ * (recording/) and the connections (conn.c), and wires them together: a complete
+ * message from a connection goes to the protocol, a closed connection's participant
+ * leaves its room.
+ *
+ * lws runs through its glib event-loop plugin (docs/platform.md), so lws callbacks,
+ * GLib sources and relay events all run on the main thread and share state without
+ * locks. One protocol callback with a switch calling one function per case. */
 #define TB_LOG_CAT "sig/server"
-#include "signaling/internal.h"
-#include "signaling/http_media.h"
+#include "signaling/tb_sig.h"
 #include "signaling/recording.h"
+#include "signaling/tls.h"
 #include "common/tb_error.h"
 #include "common/tb_time.h"
 
@@ -20,118 +25,53 @@
 
 #define IDLE_CHECK_S 5
 
-static tb_sig_conn *conn_new(tb_sig_server *srv, struct lws *wsi)
+struct tb_sig_server {
+    const tb_config *cfg;      /* not owned */
+    tb_relay *relay;           /* not owned */
+    struct lws_context *lws;   /* owned */
+    tb_rec_catalog *catalog;   /* owned: var_dir/telebridge.db */
+    GBytes *token_key;         /* owned: the HS256 key of join tokens (access/auth.c) */
+    char *tls_cert, *tls_key;  /* owned: PEM paths when serving https/wss, else NULL */
+    tb_sig_hub *hub;           /* owned: the rooms */
+    tb_sig_recorder *recorder; /* owned: recorder processes, compositions */
+    GList *conns;              /* tb_sig_conn* open WebSocket connections, owned */
+    guint idle_timer;
+    int port;
+    char *web_root_abs;
+    struct lws_http_mount mount;
+    struct lws_protocol_vhost_options mime_opts[4];
+    struct lws_protocols protocols[4]; /* lws keeps pointing at them */
+};
+
+static tb_sig_conn *conn_open(tb_sig_server *srv, struct lws *wsi)
 {
-    tb_sig_conn *c = g_new0(tb_sig_conn, 1);
-    c->srv = srv;
-    c->wsi = wsi;
-    c->rx = g_byte_array_new();
-    g_queue_init(&c->out);
-    c->last_rx_us = tb_time_mono_us();
-    /* The numeric address only: lws_get_peer_addresses() also resolves the name, a
-     * blocking reverse DNS lookup on the signaling thread for every connection. */
-    if (!lws_get_peer_simple(wsi, c->peer, sizeof c->peer))
-        g_strlcpy(c->peer, "?", sizeof c->peer);
+    tb_sig_conn *c = tb_sig_conn_create(wsi, (size_t)srv->cfg->server.max_message_bytes);
     srv->conns = g_list_prepend(srv->conns, c);
     return c;
 }
 
-static void conn_free(tb_sig_conn *c)
+static void conn_free(tb_sig_server *srv, tb_sig_conn *c)
 {
-    c->srv->conns = g_list_remove(c->srv->conns, c);
-    g_byte_array_unref(c->rx);
-    g_queue_clear_full(&c->out, g_free);
-    g_free(c);
+    srv->conns = g_list_remove(srv->conns, c);
+    tb_sig_conn_destroy(c);
 }
 
-void tb_sig_conn_send(tb_sig_conn *c, json_t *msg)
+static int on_receive(tb_sig_server *srv, tb_sig_conn *c, const void *in, size_t len)
 {
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
-    if (!text)
-        return;
-    tb_sig_conn_send_message_text(c, g_strdup(text));
-    free(text);
-}
-
-void tb_sig_conn_send_message_text(tb_sig_conn *c, char *text)
-{
-    if (c->participant)
-        tb_sig_roster_catch_up(c->participant);
-    tb_sig_conn_send_text(c, text);
-}
-
-void tb_sig_conn_send_text(tb_sig_conn *c, char *text)
-{
-    if (!c->wsi || c->closing) {
-        g_free(text);
-        return;
-    }
-    /* A client that stops reading must not grow our memory without bound. */
-    if (g_queue_get_length(&c->out) > 1024) {
-        g_free(text);
-        TB_LOG_WARN("%s: send queue full, closing", c->peer);
-        tb_sig_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
-        return;
-    }
-    g_queue_push_tail(&c->out, text);
-    lws_callback_on_writable(c->wsi);
-}
-
-void tb_sig_conn_close(tb_sig_conn *c, int status)
-{
-    if (!c->wsi || c->closing)
-        return;
-    c->closing = true;
-    c->close_status = status;
-    lws_callback_on_writable(c->wsi);
-}
-
-static int on_writeable(tb_sig_conn *c)
-{
-    char *text = g_queue_pop_head(&c->out);
-    if (!text) {
-        if (c->closing) {
-            lws_close_reason(c->wsi, (enum lws_close_status)c->close_status, NULL, 0);
-            return -1;
-        }
+    switch (tb_sig_conn_receive(c, in, len)) {
+    case TB_SIG_RX_MESSAGE:
+        tb_sig_protocol_handle(srv->hub, c, (const char *)c->rx->data, c->rx->len - 1);
+        tb_sig_conn_rx_done(c);
         return 0;
-    }
-    size_t len = strlen(text);
-    unsigned char *buf = g_malloc(LWS_PRE + len);
-    memcpy(buf + LWS_PRE, text, len);
-    int n = lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-    g_free(buf);
-    g_free(text);
-    if (n < (int)len)
-        return -1;
-    if (!g_queue_is_empty(&c->out) || c->closing)
-        lws_callback_on_writable(c->wsi);
-    return 0;
-}
-
-static int on_receive(tb_sig_conn *c, const void *in, size_t len)
-{
-    size_t cap = (size_t)c->srv->cfg->server.max_message_bytes;
-    c->last_rx_us = tb_time_mono_us();
-    if (c->closing)
-        return 0;
-    if (lws_frame_is_binary(c->wsi)) {
+    case TB_SIG_RX_BINARY:
         tb_sig_error(c, NULL, "bad_json", "binary messages are not accepted");
         return 0;
-    }
-    if (c->rx->len + len > cap) {
-        TB_LOG_WARN("%s: message over %zu bytes, closing", c->peer, cap);
-        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                         (unsigned char *)"message too large", 17);
+    case TB_SIG_RX_TOO_LARGE:
         return -1;
+    case TB_SIG_RX_MORE:
+    case TB_SIG_RX_IGNORED:
+        break;
     }
-    g_byte_array_append(c->rx, in, (guint)len);
-    if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi) != 0)
-        return 0;
-    g_byte_array_append(c->rx, (const guint8 *)"", 1); /* NUL for the JSON parser */
-    tb_sig_protocol_handle(c, (const char *)c->rx->data, c->rx->len - 1);
-    g_byte_array_set_size(c->rx, 0);
     return 0;
 }
 
@@ -153,18 +93,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return filter_connection(wsi);
     case LWS_CALLBACK_ESTABLISHED:
-        *pc = conn_new(srv, wsi);
+        *pc = conn_open(srv, wsi);
         TB_LOG_DEBUG("%s: WebSocket open", (*pc)->peer);
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        return *pc ? on_receive(*pc, in, len) : -1;
+        return *pc ? on_receive(srv, *pc, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        return *pc ? on_writeable(*pc) : 0;
+        return *pc ? tb_sig_conn_on_writeable(*pc) : 0;
     case LWS_CALLBACK_CLOSED:
         if (*pc) {
             (*pc)->wsi = NULL;
             tb_sig_session_conn_closed(*pc);
-            conn_free(*pc);
+            conn_free(srv, *pc);
             *pc = NULL;
         }
         return 0;
@@ -188,12 +128,22 @@ static const struct lws_protocol_vhost_options security_headers[] = {
     {NULL, NULL, "referrer-policy:", "no-referrer"},
 };
 
-static const struct lws_protocols protocols[] = {
-    {"http", callback, sizeof(tb_sig_conn *), 0, 0, NULL, 0},
-    {"telebridge-v1", callback, sizeof(tb_sig_conn *), 0, 0, NULL, 0},
-    TB_SIG_HTTP_MEDIA_PROTOCOL, /* recordings: /studio, /archive (http_media.c) */
-    {NULL, NULL, 0, 0, 0, NULL, 0},
-};
+/* The WebSocket on "http" (upgrades naming no subprotocol) and "telebridge-v1"; the
+ * recordings' HTTP (/studio, /archive) on its own protocol, whose user is the recorder. */
+static void fill_protocols(tb_sig_server *srv)
+{
+    struct lws_protocols *p = srv->protocols;
+    p[0] = (struct lws_protocols){"http", callback, sizeof(tb_sig_conn *), 0, 0, NULL, 0};
+    p[1] = (struct lws_protocols){"telebridge-v1", callback, sizeof(tb_sig_conn *), 0, 0, NULL, 0};
+    p[2] = (struct lws_protocols){TB_SIG_HTTP_MEDIA_PROTOCOL_NAME,
+                                  tb_sig_http_media_callback,
+                                  TB_SIG_HTTP_MEDIA_PSS_SIZE,
+                                  0,
+                                  0,
+                                  srv->recorder,
+                                  0};
+    p[3] = (struct lws_protocols){NULL, NULL, 0, 0, 0, NULL, 0};
+}
 
 static gboolean idle_check(gpointer data)
 {
@@ -228,11 +178,9 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     tb_sig_server *srv = g_new0(tb_sig_server, 1);
     srv->cfg = cfg;
     srv->relay = relay;
-    srv->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     srv->web_root_abs = g_canonicalize_filename(cfg->server.web_root, NULL);
     if (!g_file_test(srv->web_root_abs, G_FILE_TEST_IS_DIR)) {
         snprintf(err, errlen, "[server] web_root: '%s' is not a folder", srv->web_root_abs);
-        g_hash_table_unref(srv->rooms);
         g_free(srv->web_root_abs);
         g_free(srv);
         return NULL;
@@ -245,7 +193,6 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     g_autofree char *db = g_build_filename(cfg->server.var_dir, "telebridge.db", NULL);
     srv->catalog = tb_rec_catalog_open(db, err, errlen);
     if (!srv->catalog) {
-        g_hash_table_unref(srv->rooms);
         g_free(srv->web_root_abs);
         g_free(srv);
         return NULL;
@@ -253,7 +200,6 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     srv->token_key = tb_sig_auth_load_key(cfg, err, errlen);
     if (!srv->token_key) {
         tb_rec_catalog_close(srv->catalog);
-        g_hash_table_unref(srv->rooms);
         g_free(srv->web_root_abs);
         g_free(srv);
         return NULL;
@@ -261,7 +207,9 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     int stale = tb_rec_catalog_sessions_close_stale(srv->catalog);
     if (stale > 0)
         TB_LOG_WARN("%d session(s) were still open from a previous run: marked interrupted", stale);
-    tb_sig_recording_server_init(srv);
+    srv->hub = tb_sig_hub_create(cfg, relay, srv->catalog, srv->token_key);
+    srv->recorder = tb_sig_recorder_create(srv->hub);
+    fill_protocols(srv);
     struct lws_http_mount *m = &srv->mount;
     m->mountpoint = "/";
     m->mountpoint_len = 1;
@@ -281,7 +229,7 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     info.iface = cfg->server.listen;
     if (!strchr(cfg->server.listen, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6; /* else lws binds every interface */
-    info.protocols = protocols;
+    info.protocols = srv->protocols;
     info.mounts = m;
     info.user = srv;
     info.pcontext = &srv->lws;
@@ -341,13 +289,14 @@ void tb_sig_server_destroy(tb_sig_server *srv)
      * lws closes the sockets and calls CLOSED for each connection. */
     for (GList *l = srv->conns; l; l = l->next)
         tb_sig_session_conn_closed(l->data);
-    tb_sig_room_destroy_all(srv);
+    if (srv->hub)
+        tb_sig_hub_close_rooms(srv->hub);
     if (srv->lws)
         lws_context_destroy(srv->lws);
     while (srv->conns)
-        conn_free(srv->conns->data);
-    g_hash_table_unref(srv->rooms);
-    tb_sig_recording_server_shutdown(srv);
+        conn_free(srv, srv->conns->data);
+    tb_sig_recorder_destroy(srv->recorder);
+    tb_sig_hub_destroy(srv->hub);
     tb_rec_catalog_close(srv->catalog);
     if (srv->token_key)
         g_bytes_unref(srv->token_key);
@@ -355,4 +304,26 @@ void tb_sig_server_destroy(tb_sig_server *srv)
     g_free(srv->tls_key);
     g_free(srv->web_root_abs);
     g_free(srv);
+}
+
+char *tb_sig_server_base_url(tb_sig_server *srv)
+{
+    return tb_sig_base_url(srv->cfg, srv->port, tb_sig_server_tls(srv));
+}
+
+char *tb_sig_server_mint(tb_sig_server *srv, const char *room, const char *role_name,
+                         const char *identity, const char *name, int ttl_s)
+{
+    tb_sig_claims c = {0};
+    if (tb_sig_role_parse(role_name, &c.role))
+        return NULL;
+    c.room = (char *)room;
+    c.identity = (char *)identity;
+    c.name = (char *)name;
+    c.perms = tb_sig_role_perms(c.role);
+    c.iat = g_get_real_time() / G_USEC_PER_SEC;
+    c.exp = c.iat + ttl_s;
+    gsize n = 0;
+    const uint8_t *key = g_bytes_get_data(srv->token_key, &n);
+    return tb_sig_token_mint(key, n, &c);
 }

@@ -1,69 +1,10 @@
 /* session.c — request handlers of protocol v1 for one participant's WebSocket. Each
  * validates its fields, acts on the room and the relay, and answers exactly once. */
 #define TB_LOG_CAT "sig/session"
-#include "signaling/internal.h"
-#include "signaling/recording.h"
+#include "signaling/requests.h"
 #include "common/tb_error.h"
 
 #include <string.h>
-
-static json_int_t rid(tb_sig_request *r)
-{
-    return json_integer_value(r->id);
-}
-
-const char *tb_sig_str_field(tb_sig_request *r, const char *key, size_t max)
-{
-    json_t *v = json_object_get(r->msg, key);
-    if (!json_is_string(v)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field '%s' must be a string", key);
-        return NULL;
-    }
-    if (json_string_length(v) > max) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field '%s' is longer than %zu bytes", key,
-                     max);
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
-#define str_field tb_sig_str_field
-
-bool tb_sig_require(tb_sig_request *r, unsigned perm, const char *what)
-{
-    tb_sig_participant *p = r->conn->participant;
-    if (p && (p->perms & perm))
-        return true;
-    const char *name = "?";
-    for (int i = 0; tb_sig_perm_name_at(i); i++)
-        if (perm == 1u << i)
-            name = tb_sig_perm_name_at(i);
-    tb_sig_error(r->conn, r->id, "forbidden", "%s needs the '%s' permission (your role: %s)", what,
-                 name, p ? tb_sig_role_name(p->role) : "none");
-    return false;
-}
-
-tb_sig_participant *tb_sig_target(tb_sig_request *r)
-{
-    const char *id = str_field(r, "participant_id", 32);
-    if (!id)
-        return NULL;
-    tb_sig_participant *t = tb_sig_room_find(r->conn->participant->room, id);
-    if (!t)
-        tb_sig_error(r->conn, r->id, "not_found", "no participant '%s' in this room", id);
-    return t;
-}
-
-bool tb_sig_valid_room(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!g_ascii_isalnum(s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
-}
 
 static bool valid_name(const char *s)
 {
@@ -83,21 +24,20 @@ static char *join_name(tb_sig_request *r, const tb_sig_grant *g)
 {
     json_t *v = json_object_get(r->msg, "name");
     if (v && !json_is_string(v) && !json_is_null(v)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'name' must be a string");
+        tb_sig_fail(r, "bad_request", "field 'name' must be a string");
         return NULL;
     }
     if (!g->name && !json_is_string(v)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'name' must be a string");
+        tb_sig_fail(r, "bad_request", "field 'name' must be a string");
         return NULL;
     }
     if (!g->name && json_string_length(v) > 256) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'name' is longer than 256 bytes");
+        tb_sig_fail(r, "bad_request", "field 'name' is longer than 256 bytes");
         return NULL;
     }
     char *clean = g_strstrip(g_strdup(g->name ? g->name : json_string_value(v)));
     if (!valid_name(clean)) {
-        tb_sig_error(r->conn, r->id, "bad_request",
-                     "field 'name': 1-64 characters, no control characters");
+        tb_sig_fail(r, "bad_request", "field 'name': 1-64 characters, no control characters");
         g_free(clean);
         return NULL;
     }
@@ -110,21 +50,21 @@ static char *join_name(tb_sig_request *r, const tb_sig_grant *g)
 static bool room_admits(tb_sig_request *r, const char *room_name, const tb_sig_grant *g,
                         const char *name)
 {
-    tb_sig_server *srv = r->conn->srv;
-    tb_sig_room *room = tb_sig_room_get(srv, room_name, false);
+    tb_sig_hub *hub = r->hub;
+    tb_sig_room *room = tb_sig_room_get(hub, room_name, false);
     if (!room)
         return true;
     g_autofree char *ban =
         g->identity ? g_strconcat("id:", g->identity, NULL) : g_strconcat("name:", name, NULL);
     if (g_hash_table_contains(room->bans, ban)) {
-        tb_sig_error(r->conn, r->id, "banned",
-                     "you were removed from this meeting and may not "
-                     "rejoin it");
+        tb_sig_fail(r, "banned",
+                    "you were removed from this meeting and may not "
+                    "rejoin it");
         return false;
     }
     bool moderator = g->perms & TB_SIG_PERM_MODERATE;
     if (room->locked && !moderator) {
-        tb_sig_error(r->conn, r->id, "room_locked", "the meeting is locked: nobody new may join");
+        tb_sig_fail(r, "room_locked", "the meeting is locked: nobody new may join");
         return false;
     }
     GPtrArray *lists[2] = {room->participants, room->waiting};
@@ -139,13 +79,13 @@ static bool room_admits(tb_sig_request *r, const char *room_name, const tb_sig_g
         TB_LOG_INFO("[%s/%s] replaced by a new connection of '%s'", room->name, old->id,
                     old->identity);
         tb_sig_room_kick(old, json_pack("{s:s}", "type", "replaced"), TB_SIG_CLOSE_REPLACED);
-        room = tb_sig_room_get(srv, room_name, false); /* an empty room may have closed */
+        room = tb_sig_room_get(hub, room_name, false); /* an empty room may have closed */
         if (!room)
             return true;
     }
     int max = room->cfg->max_participants;
     if ((int)(room->participants->len + room->waiting->len) >= max) {
-        tb_sig_error(r->conn, r->id, "room_full", "the room has %d participants already", max);
+        tb_sig_fail(r, "room_full", "the room has %d participants already", max);
         return false;
     }
     return true;
@@ -155,34 +95,35 @@ void tb_sig_session_join(tb_sig_request *r)
 {
     tb_sig_conn *c = r->conn;
     if (c->participant) {
-        tb_sig_error(c, r->id, "already_joined", "this connection has joined already");
+        tb_sig_fail(r, "already_joined", "this connection has joined already");
         return;
     }
-    const char *room_name = str_field(r, "room", 64);
+    const char *room_name = tb_sig_str_field(r, "room", 64);
     if (!room_name)
         return;
     if (!tb_sig_valid_room(room_name)) {
-        tb_sig_error(c, r->id, "bad_request", "field 'room': 1-64 characters of A-Z a-z 0-9 _ -");
+        tb_sig_fail(r, "bad_request", "field 'room': 1-64 characters of A-Z a-z 0-9 _ -");
         return;
     }
     json_t *tok = json_object_get(r->msg, "token");
     if (tok && !json_is_string(tok) && !json_is_null(tok)) {
-        tb_sig_error(c, r->id, "bad_request", "field 'token' must be a string");
+        tb_sig_fail(r, "bad_request", "field 'token' must be a string");
         return;
     }
     json_t *a = json_object_get(r->msg, "audio"), *v = json_object_get(r->msg, "video");
     if ((a && !json_is_boolean(a)) || (v && !json_is_boolean(v))) {
-        tb_sig_error(c, r->id, "bad_request", "fields 'audio' and 'video' must be booleans");
+        tb_sig_fail(r, "bad_request", "fields 'audio' and 'video' must be booleans");
         return;
     }
     const char *token = json_string_value(tok);
     tb_sig_grant g = {0};
     char err[256] = "";
     const char *code =
-        tb_sig_auth_join(c->srv, room_name, token && *token ? token : NULL, &g, err, sizeof err);
+        tb_sig_auth_join(r->hub->cfg, r->hub->token_key, g_get_real_time() / G_USEC_PER_SEC,
+                         room_name, token && *token ? token : NULL, &g, err, sizeof err);
     if (code) {
         TB_LOG_INFO("[%s] join refused (%s) from %s: %s", room_name, code, c->peer, err);
-        tb_sig_error(c, r->id, code, "%s", err);
+        tb_sig_fail(r, code, "%s", err);
         return;
     }
     g_autofree char *name = join_name(r, &g);
@@ -190,7 +131,7 @@ void tb_sig_session_join(tb_sig_request *r)
         tb_sig_grant_clear(&g);
         return;
     }
-    tb_sig_room *room = tb_sig_room_get(c->srv, room_name, true);
+    tb_sig_room *room = tb_sig_room_get(r->hub, room_name, true);
     bool admitted = !room->waiting_room || (g.perms & TB_SIG_PERM_MODERATE);
     tb_sig_participant *p = tb_sig_room_add(room, c, name, &g, admitted);
     tb_sig_grant_clear(&g);
@@ -201,8 +142,7 @@ void tb_sig_session_join(tb_sig_request *r)
                 admitted ? "joined" : "waits", p->name, tb_sig_role_name(p->role),
                 p->identity ? "" : ", anonymous", c->peer);
     if (!admitted) {
-        tb_sig_reply(c, rid(r),
-                     json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:{s:s, s:s, s:s}}",
+        tb_sig_ok(r, json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:{s:s, s:s, s:s}}",
                                "participant_id", p->id, "room", room->name, "name", p->name, "role",
                                tb_sig_role_name(p->role), "perms", tb_sig_perms_json(p->perms),
                                "waiting", true, "room_state", "name", room->name, "title",
@@ -210,7 +150,7 @@ void tb_sig_session_join(tb_sig_request *r)
         tb_sig_lobby_notify(room);
         return;
     }
-    tb_sig_reply_text(c, rid(r), tb_sig_room_snapshot_text(p, NULL));
+    tb_sig_reply_text(c, json_integer_value(r->id), tb_sig_room_snapshot_text(p, NULL));
     tb_sig_room_enter(p);
     tb_sig_room_update_subscription(p);
 }
@@ -228,11 +168,11 @@ static const char *publish_refusal(const tb_sig_participant *p)
 void tb_sig_session_publish(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
-    const char *sdp = str_field(r, "sdp", 64 * 1024);
+    const char *sdp = tb_sig_str_field(r, "sdp", 64 * 1024);
     if (!sdp)
         return;
     if (!tb_sig_participant_may_publish(p)) {
-        tb_sig_error(r->conn, r->id, "forbidden", "%s", publish_refusal(p));
+        tb_sig_fail(r, "forbidden", "%s", publish_refusal(p));
         return;
     }
     if (tb_sig_sdp_video_senders(sdp, strlen(sdp)) > 1 &&
@@ -243,12 +183,12 @@ void tb_sig_session_publish(tb_sig_request *r)
     char *answer = tb_relay_pc_publish_offer(tb_sig_participant_pub(p), sdp, &added, &removed, err,
                                              sizeof err);
     if (!answer) {
-        tb_sig_error(r->conn, r->id, "bad_sdp", "%s", err);
+        tb_sig_fail(r, "bad_sdp", "%s", err);
         return;
     }
     /* Before anyone subscribes: what p may not send now is never forwarded. */
     tb_sig_participant_apply_mutes(p);
-    tb_sig_reply(r->conn, rid(r), json_pack("{s:s}", "sdp", answer));
+    tb_sig_ok(r, json_pack("{s:s}", "sdp", answer));
     g_free(answer);
     for (guint i = 0; i < removed->len; i++)
         tb_sig_room_broadcast(p->room, p,
@@ -262,7 +202,7 @@ void tb_sig_session_publish(tb_sig_request *r)
                                         tb_sig_track_json(g_ptr_array_index(added, i))));
     if (added->len || removed->len)
         tb_sig_room_update_all(p->room, p);
-    tb_sig_recording_tracks_changed(p, added, removed);
+    tb_sig_room_tracks_changed(p, added, removed);
     g_ptr_array_unref(added);
     g_ptr_array_unref(removed);
 }
@@ -278,43 +218,43 @@ void tb_sig_session_unpublish(tb_sig_request *r)
                                             "participant_id", p->id, "track_id",
                                             tb_relay_track_id(g_ptr_array_index(ts, i))));
         bool had = ts->len > 0;
-        tb_sig_recording_tracks_changed(p, NULL, ts);
+        tb_sig_room_tracks_changed(p, NULL, ts);
         g_ptr_array_unref(ts);
         tb_relay_pc_close(p->pub);
         p->pub = NULL;
         if (had)
             tb_sig_room_update_all(p->room, p);
     }
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
 }
 
 void tb_sig_session_answer(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
-    const char *sdp = str_field(r, "sdp", 64 * 1024);
+    const char *sdp = tb_sig_str_field(r, "sdp", 64 * 1024);
     if (!sdp)
         return;
     json_t *rev = json_object_get(r->msg, "revision");
     if (!json_is_integer(rev)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'revision' must be an integer");
+        tb_sig_fail(r, "bad_request", "field 'revision' must be an integer");
         return;
     }
     if (!p->sub) {
-        tb_sig_error(r->conn, r->id, "wrong_state", "no offer is outstanding");
+        tb_sig_fail(r, "wrong_state", "no offer is outstanding");
         return;
     }
     char err[256] = "";
     int rc =
         tb_relay_pc_subscribe_answer(p->sub, (int)json_integer_value(rev), sdp, err, sizeof err);
     if (rc == TB_ESTATE) {
-        tb_sig_error(r->conn, r->id, "wrong_state", "%s", err);
+        tb_sig_fail(r, "wrong_state", "%s", err);
         return;
     }
     if (rc) {
-        tb_sig_error(r->conn, r->id, "bad_sdp", "%s", err);
+        tb_sig_fail(r, "bad_sdp", "%s", err);
         return;
     }
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     /* Changes that came while the offer was out go in the next one. */
     tb_sig_room_update_subscription(p);
 }
@@ -322,34 +262,34 @@ void tb_sig_session_answer(tb_sig_request *r)
 void tb_sig_session_candidate(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
-    const char *which = str_field(r, "pc", 8);
+    const char *which = tb_sig_str_field(r, "pc", 8);
     if (!which)
         return;
     json_t *cv = json_object_get(r->msg, "candidate");
     if (!json_is_null(cv) && cv && !json_is_string(cv)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'candidate' must be a string or null");
+        tb_sig_fail(r, "bad_request", "field 'candidate' must be a string or null");
         return;
     }
     tb_relay_pc *pc = !strcmp(which, "pub") ? p->pub : !strcmp(which, "sub") ? p->sub : NULL;
     if (!pc) {
-        tb_sig_error(r->conn, r->id, "bad_candidate",
-                     "no '%s' connection: 'pc' must name one that exists (pub after publish, "
-                     "sub after an offer)",
-                     which);
+        tb_sig_fail(r, "bad_candidate",
+                    "no '%s' connection: 'pc' must name one that exists (pub after publish, "
+                    "sub after an offer)",
+                    which);
         return;
     }
     json_t *mid = json_object_get(r->msg, "sdpMid");
     if (mid && !json_is_null(mid) && !json_is_string(mid)) {
-        tb_sig_error(r->conn, r->id, "bad_request", "field 'sdpMid' must be a string or null");
+        tb_sig_fail(r, "bad_request", "field 'sdpMid' must be a string or null");
         return;
     }
     char err[256] = "";
     if (tb_relay_pc_add_remote_candidate(pc, json_string_value(cv), json_string_value(mid), err,
                                          sizeof err)) {
-        tb_sig_error(r->conn, r->id, "bad_candidate", "%s", err);
+        tb_sig_fail(r, "bad_candidate", "%s", err);
         return;
     }
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
 }
 
 void tb_sig_session_media(tb_sig_request *r)
@@ -357,21 +297,21 @@ void tb_sig_session_media(tb_sig_request *r)
     tb_sig_participant *p = r->conn->participant;
     json_t *a = json_object_get(r->msg, "audio"), *v = json_object_get(r->msg, "video");
     if ((a && !json_is_boolean(a)) || (v && !json_is_boolean(v))) {
-        tb_sig_error(r->conn, r->id, "bad_request", "fields 'audio' and 'video' must be booleans");
+        tb_sig_fail(r, "bad_request", "fields 'audio' and 'video' must be booleans");
         return;
     }
     if (a)
         p->audio = json_is_true(a);
     if (v)
         p->video = json_is_true(v);
-    tb_sig_reply(r->conn, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_participant_changed(p);
 }
 
 void tb_sig_session_keyframe(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
-    const char *tid = str_field(r, "track_id", 64);
+    const char *tid = tb_sig_str_field(r, "track_id", 64);
     if (!tid)
         return;
     for (guint i = 0; i < p->room->participants->len; i++) {
@@ -384,13 +324,13 @@ void tb_sig_session_keyframe(tb_sig_request *r)
             if (!strcmp(tb_relay_track_id(t), tid)) {
                 tb_relay_track_request_keyframe(p->room->relay_room, t);
                 g_ptr_array_unref(ts);
-                tb_sig_reply(r->conn, rid(r), NULL);
+                tb_sig_ok(r, NULL);
                 return;
             }
         }
         g_ptr_array_unref(ts);
     }
-    tb_sig_error(r->conn, r->id, "bad_request", "no track '%s' in this room", tid);
+    tb_sig_fail(r, "bad_request", "no track '%s' in this room", tid);
 }
 
 void tb_sig_session_leave(tb_sig_request *r)
@@ -398,7 +338,7 @@ void tb_sig_session_leave(tb_sig_request *r)
     tb_sig_conn *c = r->conn;
     if (c->participant)
         tb_sig_room_remove(c->participant);
-    tb_sig_reply(c, rid(r), NULL);
+    tb_sig_ok(r, NULL);
     tb_sig_conn_close(c, LWS_CLOSE_STATUS_NORMAL);
 }
 

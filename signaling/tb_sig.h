@@ -1,6 +1,14 @@
-/* tb_sig.h — the control plane: HTTP (web client), the signaling WebSocket at /ws,
- * rooms and participants. Talks to the media plane only through relay/tb_relay.h.
- * Everything here runs on the main thread (the default GMainContext). */
+/* tb_sig.h — the control plane: HTTP (web client, recordings), the signaling WebSocket
+ * at /ws, rooms and participants. Talks to the media plane only through
+ * relay/tb_relay.h. Everything here runs on the main thread (the default GMainContext).
+ *
+ * The folders of signaling/, from the bottom up (each includes only those below it):
+ *   access/     roles, permissions, tokens, who may join: pure, any thread
+ *   conn.c      one WebSocket, knowing no room
+ *   room/       rooms, participants and the requests that act on them
+ *   recording/  recording control, compositions, recordings over HTTP
+ *   server.c    the assembly and the lws callback (this header's functions), tls.c
+ *   cli/        the `telebridge` command and its subcommands */
 #ifndef TB_SIG_H
 #define TB_SIG_H
 
@@ -18,8 +26,8 @@ typedef struct tb_sig_server tb_sig_server;
 tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMainLoop *loop,
                                     char *err, size_t errlen);
 /* Closes every connection (participants leave their rooms) and frees the server. Must
- * not be called from inside a libwebsockets callback (see PLATFORM.md): call it from a
- * GLib source. */
+ * not be called from inside a libwebsockets callback (docs/platform.md): call it from
+ * a GLib source. */
 void tb_sig_server_destroy(tb_sig_server *srv);
 /* The port actually bound (useful with port 0 in tests). */
 int tb_sig_server_port(const tb_sig_server *srv);
@@ -31,16 +39,5 @@ char *tb_sig_server_base_url(tb_sig_server *srv);
  * full); NULL for an unknown role. */
 char *tb_sig_server_mint(tb_sig_server *srv, const char *room, const char *role,
                          const char *identity, const char *name, int ttl_s);
-/* "BASE/?room=ROOM#token=TOKEN" (token may be NULL; transfer full). The token travels in
- * the fragment, which browsers send to no server. */
-char *tb_sig_join_link(const char *base, const char *room, const char *token);
-
-/* Subcommands (cli.c): each parses its own options (--help) and returns the exit
- * status. `default_config` is used without --config. */
-int tb_sig_cli_token(const char *default_config, int argc, char **argv);
-int tb_sig_cli_sessions(const char *default_config, int argc, char **argv);
-int tb_sig_cli_export(const char *default_config, int argc, char **argv);
-/* `telebridge recordings list|show|compose|publish|unpublish|delete` (recordings_cmd.c). */
-int tb_sig_cli_recordings(const char *default_config, int argc, char **argv);
 
 #endif

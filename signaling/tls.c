@@ -6,7 +6,8 @@
  * <var_dir>/tls and reused until a day before it expires. Browsers still warn: it is
  * for trying things out, not for real users (README). */
 #define TB_LOG_CAT "sig/tls"
-#include "signaling/internal.h"
+#include "signaling/tls.h"
+#include "common/tb_log.h"
 #include "common/tb_error.h"
 
 #include <errno.h>

@@ -1,10 +1,10 @@
-/* token.c — HS256 JSON Web Tokens for joining rooms (token.h).
+/* token.c — HS256 JSON Web Tokens for joining rooms (access.h).
  *
  * Verification is ordered so that nothing unauthenticated is trusted: split into three
  * base64url parts; decode the header and refuse any alg but "HS256" (RFC 8725 section
  * 3.1: "none" and algorithm confusion are the classic JWT attacks); compare the HMAC
  * in constant time (CRYPTO_memcmp); only then parse the payload's claims. */
-#include "signaling/token.h"
+#include "signaling/access.h"
 #include "common/tb_error.h"
 
 #include <glib.h>
@@ -132,7 +132,7 @@ static json_t *decode_json_part(const char *s, size_t len)
     return j;
 }
 
-static bool valid_room(const char *s)
+bool tb_sig_valid_room(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 64)
@@ -185,7 +185,7 @@ static tb_sig_token_result parse_claims(json_t *p, tb_sig_claims *c, char *err, 
     const char *sub = json_string_value(json_object_get(p, "sub"));
     const char *role = json_string_value(json_object_get(p, "role"));
     json_t *name = json_object_get(p, "name");
-    if (!room || !valid_room(room))
+    if (!room || !tb_sig_valid_room(room))
         return malformed(err, errlen, "claim 'room' must name a room (A-Z a-z 0-9 _ -)");
     if (!sub || strlen(sub) > 256 || !valid_text(sub, 128))
         return malformed(err, errlen, "claim 'sub' (identity) must be 1-128 characters");

@@ -1,10 +1,9 @@
-/* Who may join (signaling/auth.c): the token key made once into var_dir with mode 0600
+/* Who may join (signaling/access/auth.c): the token key made once into var_dir with mode 0600
  * and read back the same, a configured secret used as is (too short refused); a join
  * without a token refused unless the room allows anonymous joiners (who get its
  * anonymous_role); a valid token's grant; tokens for another room, expired, forged and
  * with alg "none" refused, each with its own code. */
-#include "signaling/internal.h"
-#include "signaling/token.h"
+#include "signaling/access.h"
 #include "common/tb_error.h"
 
 #include <glib.h>
@@ -61,49 +60,48 @@ static void test_join(void)
     const char *ovs[] = {"auth.secret=unit-test-secret-0123456789",
                          "room:open.allow_anonymous=true", "room:open.anonymous_role=viewer", NULL};
     g_assert_cmpint(tb_config_load_data(&cfg, "", ovs, err, sizeof err), ==, TB_OK);
-    tb_sig_server srv;
-    memset(&srv, 0, sizeof srv);
-    srv.cfg = &cfg;
-    srv.token_key = tb_sig_auth_load_key(&cfg, err, sizeof err);
-    g_assert_nonnull(srv.token_key);
+    GBytes *key = tb_sig_auth_load_key(&cfg, err, sizeof err);
+    g_assert_nonnull(key);
     int64_t now = g_get_real_time() / G_USEC_PER_SEC;
     tb_sig_grant g;
 
-    g_assert_cmpstr(tb_sig_auth_join(&srv, "closed", NULL, &g, err, sizeof err), ==,
+    g_assert_cmpstr(tb_sig_auth_join(&cfg, key, now, "closed", NULL, &g, err, sizeof err), ==,
                     "token_required");
-    g_assert_null(tb_sig_auth_join(&srv, "open", NULL, &g, err, sizeof err));
+    g_assert_null(tb_sig_auth_join(&cfg, key, now, "open", NULL, &g, err, sizeof err));
     g_assert_cmpint(g.role, ==, TB_SIG_ROLE_VIEWER);
     g_assert_null(g.identity);
     g_assert_false(g.perms & TB_SIG_PERM_PUBLISH);
     tb_sig_grant_clear(&g);
 
-    g_autofree char *ok = mint(srv.token_key, "closed", TB_SIG_ROLE_SPEAKER, "Анна", now + 60);
-    g_assert_null(tb_sig_auth_join(&srv, "closed", ok, &g, err, sizeof err));
+    g_autofree char *ok = mint(key, "closed", TB_SIG_ROLE_SPEAKER, "Анна", now + 60);
+    g_assert_null(tb_sig_auth_join(&cfg, key, now, "closed", ok, &g, err, sizeof err));
     g_assert_cmpstr(g.identity, ==, "id-7");
     g_assert_cmpstr(g.name, ==, "Анна");
     g_assert_cmpint(g.role, ==, TB_SIG_ROLE_SPEAKER);
     g_assert_true(g.perms & TB_SIG_PERM_PUBLISH);
     tb_sig_grant_clear(&g);
 
-    g_assert_cmpstr(tb_sig_auth_join(&srv, "other", ok, &g, err, sizeof err), ==, "token_room");
+    g_assert_cmpstr(tb_sig_auth_join(&cfg, key, now, "other", ok, &g, err, sizeof err), ==,
+                    "token_room");
     g_assert_nonnull(strstr(err, "closed"));
-    g_autofree char *old = mint(srv.token_key, "closed", TB_SIG_ROLE_SPEAKER, NULL, now - 3600);
-    g_assert_cmpstr(tb_sig_auth_join(&srv, "closed", old, &g, err, sizeof err), ==,
+    g_autofree char *old = mint(key, "closed", TB_SIG_ROLE_SPEAKER, NULL, now - 3600);
+    g_assert_cmpstr(tb_sig_auth_join(&cfg, key, now, "closed", old, &g, err, sizeof err), ==,
                     "token_expired");
     GBytes *other = g_bytes_new_static("another-secret-0123456789", 25);
     g_autofree char *forged = mint(other, "closed", TB_SIG_ROLE_MODERATOR, NULL, now + 60);
     g_bytes_unref(other);
-    g_assert_cmpstr(tb_sig_auth_join(&srv, "closed", forged, &g, err, sizeof err), ==,
+    g_assert_cmpstr(tb_sig_auth_join(&cfg, key, now, "closed", forged, &g, err, sizeof err), ==,
                     "token_signature");
     /* alg none: our payload with a header saying none and no signature. */
     g_auto(GStrv) parts = g_strsplit(ok, ".", -1);
     const char *none_hdr = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
     g_autofree char *h = tb_sig_b64url_encode((const uint8_t *)none_hdr, strlen(none_hdr));
     g_autofree char *none = g_strconcat(h, ".", parts[1], ".", NULL);
-    g_assert_cmpstr(tb_sig_auth_join(&srv, "closed", none, &g, err, sizeof err), ==, "token_alg");
-    g_assert_cmpstr(tb_sig_auth_join(&srv, "closed", "garbage", &g, err, sizeof err), ==,
+    g_assert_cmpstr(tb_sig_auth_join(&cfg, key, now, "closed", none, &g, err, sizeof err), ==,
+                    "token_alg");
+    g_assert_cmpstr(tb_sig_auth_join(&cfg, key, now, "closed", "garbage", &g, err, sizeof err), ==,
                     "token_malformed");
-    g_bytes_unref(srv.token_key);
+    g_bytes_unref(key);
     tb_config_clear(&cfg);
 }
 

@@ -2,7 +2,7 @@
  * register and the speaking log as CSV (RFC 4180 quoting, byte order mark, no cell that
  * a spreadsheet would run as a formula) and as JSON, with ISO 8601 times; unknown
  * exports and sessions refused. */
-#include "signaling/internal.h"
+#include "signaling/room.h"
 #include "common/tb_error.h"
 
 #include <glib.h>

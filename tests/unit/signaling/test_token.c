@@ -3,7 +3,7 @@
  * alg "none" and other algorithms, and malformed tokens are each refused with their
  * own result; base64url is strict. Tokens made here by hand (not by the minting code)
  * check the verifier against the JWT format itself. */
-#include "signaling/token.h"
+#include "signaling/access.h"
 #include "common/tb_error.h"
 
 #include <glib.h>

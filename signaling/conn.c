@@ -1,0 +1,121 @@
+/* conn.c — one signaling WebSocket (conn.h). As libwebsockets wants it: messages are
+ * reassembled from its fragments with a size cap (lws itself has none), and we write
+ * only when lws says the socket is writeable, one lws_write each time. */
+#define TB_LOG_CAT "sig/conn"
+#include "signaling/conn.h"
+#include "common/tb_log.h"
+#include "common/tb_time.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Messages queued for one connection before it counts as a client that stopped reading. */
+#define MAX_QUEUED 1024
+
+tb_sig_conn *tb_sig_conn_create(struct lws *wsi, size_t max_rx)
+{
+    tb_sig_conn *c = g_new0(tb_sig_conn, 1);
+    c->wsi = wsi;
+    c->rx = g_byte_array_new();
+    c->max_rx = max_rx;
+    g_queue_init(&c->out);
+    c->last_rx_us = tb_time_mono_us();
+    /* The numeric address only: lws_get_peer_addresses() also resolves the name, a
+     * blocking reverse DNS lookup on the signaling thread for every connection. */
+    if (!lws_get_peer_simple(wsi, c->peer, sizeof c->peer))
+        g_strlcpy(c->peer, "?", sizeof c->peer);
+    return c;
+}
+
+void tb_sig_conn_destroy(tb_sig_conn *c)
+{
+    if (!c)
+        return;
+    g_byte_array_unref(c->rx);
+    g_queue_clear_full(&c->out, g_free);
+    g_free(c);
+}
+
+void tb_sig_conn_send_json(tb_sig_conn *c, json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (!text)
+        return;
+    tb_sig_conn_send_text(c, g_strdup(text));
+    free(text);
+}
+
+void tb_sig_conn_send_text(tb_sig_conn *c, char *text)
+{
+    if (!c->wsi || c->closing) {
+        g_free(text);
+        return;
+    }
+    /* A client that stops reading must not grow our memory without bound. */
+    if (g_queue_get_length(&c->out) > MAX_QUEUED) {
+        g_free(text);
+        TB_LOG_WARN("%s: send queue full, closing", c->peer);
+        tb_sig_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        return;
+    }
+    g_queue_push_tail(&c->out, text);
+    lws_callback_on_writable(c->wsi);
+}
+
+void tb_sig_conn_close(tb_sig_conn *c, int status)
+{
+    if (!c->wsi || c->closing)
+        return;
+    c->closing = true;
+    c->close_status = status;
+    lws_callback_on_writable(c->wsi);
+}
+
+int tb_sig_conn_on_writeable(tb_sig_conn *c)
+{
+    char *text = g_queue_pop_head(&c->out);
+    if (!text) {
+        if (c->closing) {
+            lws_close_reason(c->wsi, (enum lws_close_status)c->close_status, NULL, 0);
+            return -1;
+        }
+        return 0;
+    }
+    size_t len = strlen(text);
+    unsigned char *buf = g_malloc(LWS_PRE + len);
+    memcpy(buf + LWS_PRE, text, len);
+    int n = lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+    g_free(buf);
+    g_free(text);
+    if (n < (int)len)
+        return -1;
+    if (!g_queue_is_empty(&c->out) || c->closing)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+tb_sig_rx tb_sig_conn_receive(tb_sig_conn *c, const void *in, size_t len)
+{
+    c->last_rx_us = tb_time_mono_us();
+    if (c->closing)
+        return TB_SIG_RX_IGNORED;
+    if (lws_frame_is_binary(c->wsi))
+        return TB_SIG_RX_BINARY;
+    if (c->rx->len + len > c->max_rx) {
+        TB_LOG_WARN("%s: message over %zu bytes, closing", c->peer, c->max_rx);
+        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)"message too large", 17);
+        return TB_SIG_RX_TOO_LARGE;
+    }
+    g_byte_array_append(c->rx, in, (guint)len);
+    if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi) != 0)
+        return TB_SIG_RX_MORE;
+    g_byte_array_append(c->rx, (const guint8 *)"", 1); /* NUL for the JSON parser */
+    return TB_SIG_RX_MESSAGE;
+}
+
+void tb_sig_conn_rx_done(tb_sig_conn *c)
+{
+    g_byte_array_set_size(c->rx, 0);
+}
