@@ -1,7 +1,7 @@
 /* httputil.c — the pure parts of serving recordings: byte ranges and safe paths.
  *
  * Debian's libwebsockets is built without range support (docs/platform.md), and a
- * <video> element cannot seek without 206 answers; signaling/http_media.c answers them
+ * <video> element cannot seek without 206 answers; signaling/recording/http_media.c answers them
  * with these helpers. Paths come from URLs, so every component is checked by name and
  * opened with O_NOFOLLOW relative to the folder above it: neither "..", nor a
  * percent-encoded variant (a '%' is not a valid name character), nor a symlink planted

@@ -4,7 +4,7 @@
  *   telebridge-recorder record  --session S --room R --dir D   record, driven by the daemon
  *   telebridge-recorder compose [--config F] [-o k=v] SESSION   make the publication file
  *
- * `record` is started and supervised by the daemon (signaling/recording.c); `compose`
+ * `record` is started and supervised by the daemon (signaling/recording/recording.c); `compose`
  * is run by the daemon when a recorded session ends, by `telebridge recordings compose`,
  * or by hand. */
 #define TB_LOG_CAT "rec/main"

@@ -14,7 +14,7 @@
  * locks. One protocol callback with a switch calling one function per case. */
 #define TB_LOG_CAT "sig/server"
 #include "signaling/tb_sig.h"
-#include "signaling/recording.h"
+#include "signaling/recording/recording.h"
 #include "signaling/tls.h"
 #include "common/tb_error.h"
 #include "common/tb_time.h"

@@ -2,7 +2,7 @@
  * client would send it (splitting, base64url, header, signature check); even, the rest
  * is "header JSON\npayload JSON", signed here with the key, so that the claims parser
  * behind the signature check is reached too. */
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 
 #include <glib.h>
 #include <openssl/evp.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Arrivals announced in batches (signaling/roster.c), against a real daemon with direct
+"""Arrivals announced in batches (signaling/room/roster.c), against a real daemon with direct
 WebSocket clients:
 
 - A burst of joiners: everyone already in the room hears of each newcomer exactly once,

@@ -1,5 +1,5 @@
 // The public page /archive: published recordings with a player and a download link.
-// Reads /archive/api/recordings (signaling/http_media.c); the videos come from
+// Reads /archive/api/recordings (signaling/recording/http_media.c); the videos come from
 // /archive/media/<id>.mp4 with byte ranges, so seeking works.
 
 import { initLang, t, toggleLang, onLangChange, translateDom, getLang } from '../js/i18n.js';

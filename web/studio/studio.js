@@ -1,6 +1,6 @@
 // The staff page /studio: every recorded session, its video (seekable: the server answers
 // byte ranges), title and description, publishing to the archive. Talks to the JSON API
-// of signaling/http_media.c (/studio/api/...). The list refreshes itself while a
+// of signaling/recording/http_media.c (/studio/api/...). The list refreshes itself while a
 // recording or a composition is in progress.
 
 import { initLang, t, toggleLang, onLangChange, translateDom, getLang } from '../js/i18n.js';

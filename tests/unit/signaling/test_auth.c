@@ -3,7 +3,7 @@
  * without a token refused unless the room allows anonymous joiners (who get its
  * anonymous_role); a valid token's grant; tokens for another room, expired, forged and
  * with alg "none" refused, each with its own code. */
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 #include "common/tb_error.h"
 
 #include <glib.h>

@@ -1,8 +1,8 @@
-/* The record of a meeting (signaling/export.c over recorder/catalog_export.c): the
+/* The record of a meeting (signaling/room/export.c over recorder/catalog_export.c): the
  * register and the speaking log as CSV (RFC 4180 quoting, byte order mark, no cell that
  * a spreadsheet would run as a formula) and as JSON, with ISO 8601 times; unknown
  * exports and sessions refused. */
-#include "signaling/room.h"
+#include "signaling/room/room.h"
 #include "common/tb_error.h"
 
 #include <glib.h>

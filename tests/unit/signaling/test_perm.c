@@ -1,7 +1,7 @@
-/* Roles, permissions and room kinds (signaling/perm.c): each role's defaults as
+/* Roles, permissions and room kinds (signaling/access/perm.c): each role's defaults as
  * docs/architecture.md describes them, name tables both ways, who may publish when, and
  * the SDP scan that tells a screen share (a second sending video m-line) from a camera. */
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 #include "common/tb_error.h"
 
 #include <glib.h>

@@ -1,7 +1,7 @@
-/* The kept serialised JSON of a participant (signaling/snapshot.c): reused while nothing
+/* The kept serialised JSON of a participant (signaling/room/snapshot.c): reused while nothing
  * in it changed, remade after any field it shows changed, and always what
  * tb_sig_participant_json() makes at that moment. */
-#include "signaling/room.h"
+#include "signaling/room/room.h"
 
 #include <glib.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
-/* Join tokens (signaling/token.c): a minted token verifies and carries its claims;
+/* Join tokens (signaling/access/token.c): a minted token verifies and carries its claims;
  * expired, not yet valid, forged (other key, tampered payload, tampered signature),
  * alg "none" and other algorithms, and malformed tokens are each refused with their
  * own result; base64url is strict. Tokens made here by hand (not by the minting code)
  * check the verifier against the JWT format itself. */
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 #include "common/tb_error.h"
 
 #include <glib.h>

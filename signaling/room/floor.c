@@ -11,7 +11,7 @@
  * (kind "hand"), floors given (kind "floor": by whom, for how long, how it ended) and
  * who actually spoke when, from the relay's active speaker (kind "voice"). */
 #define TB_LOG_CAT "sig/floor"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <string.h>
 

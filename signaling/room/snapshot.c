@@ -8,7 +8,7 @@
  * kept together with the fields it was made from, and reused while they compare equal;
  * the snapshot is spliced from those texts. Comparing the fields, rather than clearing the
  * text wherever one changes, means no change can leave a stale text behind. */
-#include "signaling/room.h"
+#include "signaling/room/room.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -17,7 +17,7 @@
 #ifndef TB_SIG_ROOM_H
 #define TB_SIG_ROOM_H
 
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 #include "signaling/conn.h"
 #include "common/tb_config.h"
 #include "common/tb_log.h"

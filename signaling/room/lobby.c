@@ -4,7 +4,7 @@
  * by arriving before the moderator: the server holds joiners whether or not a
  * moderator is present, and only a moderator's `admit` lets anyone in. */
 #define TB_LOG_CAT "sig/lobby"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <string.h>
 

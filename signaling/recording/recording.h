@@ -13,7 +13,7 @@
 #ifndef TB_SIG_RECORDING_H
 #define TB_SIG_RECORDING_H
 
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <libwebsockets.h>
 

@@ -1,7 +1,7 @@
 /* session.c — request handlers of protocol v1 for one participant's WebSocket. Each
  * validates its fields, acts on the room and the relay, and answers exactly once. */
 #define TB_LOG_CAT "sig/session"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 #include "common/tb_error.h"
 
 #include <string.h>

@@ -4,7 +4,7 @@
  * tb_sig_room_consent_ok() tells the recording code whether it may start. Outside
  * consultations consent is not needed, though a moderator may still ask for it. */
 #define TB_LOG_CAT "sig/consent"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <stdio.h>
 

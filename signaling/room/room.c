@@ -11,7 +11,7 @@
  * may not send now (no publish right, floor over, muted by a moderator) is muted in the
  * relay's forwarding, whatever the client does. */
 #define TB_LOG_CAT "sig/room"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <string.h>
 

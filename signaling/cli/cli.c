@@ -8,8 +8,8 @@
  * and work whether or not the daemon runs: the key file is shared, the catalog is
  * SQLite in WAL mode. */
 #define TB_LOG_CAT "cli"
-#include "signaling/cli.h"
-#include "signaling/room.h"
+#include "signaling/cli/cli.h"
+#include "signaling/room/room.h"
 #include "common/tb_error.h"
 
 #include <stdio.h>

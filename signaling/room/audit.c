@@ -3,7 +3,7 @@
  * session's audit table in the catalog, with the target's name, role and identity, so
  * that the official record says who did what to whom and when. */
 #define TB_LOG_CAT "sig/audit"
-#include "signaling/room.h"
+#include "signaling/room/room.h"
 
 #include <stdlib.h>
 

@@ -4,7 +4,7 @@
  * base64url parts; decode the header and refuse any alg but "HS256" (RFC 8725 section
  * 3.1: "none" and algorithm confusion are the classic JWT attacks); compare the HMAC
  * in constant time (CRYPTO_memcmp); only then parse the payload's claims. */
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 #include "common/tb_error.h"
 
 #include <glib.h>

@@ -12,7 +12,7 @@
  * that participant the arrivals it has not heard of. Each participant remembers the
  * sequence number of the last arrival it knows; its own join snapshot covered everyone
  * before itself. */
-#include "signaling/room.h"
+#include "signaling/room/room.h"
 
 #include <stdlib.h>
 

@@ -7,7 +7,7 @@
  * `telebridge token` (O_EXCL, so two starting at once agree on one file), mode 0600.
  * The key is never logged. */
 #define TB_LOG_CAT "sig/auth"
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 #include "common/tb_error.h"
 #include "common/tb_log.h"
 

@@ -4,7 +4,7 @@
 #ifndef TB_SIG_RECORDING_INTERNAL_H
 #define TB_SIG_RECORDING_INTERNAL_H
 
-#include "signaling/recording.h"
+#include "signaling/recording/recording.h"
 
 #include <gio/gio.h>
 

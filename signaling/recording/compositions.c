@@ -5,7 +5,7 @@
  * session's recorder is still closing its files. Staff and the CLI queue compositions
  * by hand and delete recordings (files and catalog rows) here too. */
 #define TB_LOG_CAT "sig/recording"
-#include "signaling/recording_internal.h"
+#include "signaling/recording/internal.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
 #include "recorder/tb_rec_recordings.h"

@@ -2,7 +2,7 @@
  * "Envelope"), and the checks of common fields. Each check sends its own error, so a
  * handler reads as a list of checks followed by the action. */
 #define TB_LOG_CAT "sig/request"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -18,7 +18,7 @@
  * When a recorded session ends (the room closes) its composition is queued
  * (compositions.c). */
 #define TB_LOG_CAT "sig/recording"
-#include "signaling/recording_internal.h"
+#include "signaling/recording/internal.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
 #include "recorder/tb_rec_recordings.h"

@@ -8,7 +8,7 @@
  * name inside a session folder, and symlinks: a path that could escape the recordings
  * folder answers 404 like any unknown one. */
 #define TB_LOG_CAT "sig/http"
-#include "signaling/recording_internal.h"
+#include "signaling/recording/internal.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
 #include "recorder/tb_rec_recordings.h"

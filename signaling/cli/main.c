@@ -14,8 +14,8 @@
 #include "common/tb_error.h"
 #include "common/tb_log.h"
 #include "relay/tb_relay.h"
-#include "signaling/access.h"
-#include "signaling/cli.h"
+#include "signaling/access/access.h"
+#include "signaling/cli/cli.h"
 #include "signaling/tb_sig.h"
 
 #include <glib-unix.h>

@@ -8,7 +8,7 @@
 #ifndef TB_SIG_REQUESTS_H
 #define TB_SIG_REQUESTS_H
 
-#include "signaling/room.h"
+#include "signaling/room/room.h"
 
 /* A request as handlers see it; everything borrowed for the handler's call. */
 typedef struct tb_sig_request {

@@ -5,7 +5,7 @@
  * The room's own request types are in the table below; modules above room/ add theirs
  * with tb_sig_hub_add_requests (recording/ adds recording_start and recording_stop). */
 #define TB_LOG_CAT "sig/protocol"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <string.h>
 

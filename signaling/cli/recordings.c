@@ -10,8 +10,8 @@
  * Same configuration as `serve` (var_dir, [recording]); works whether or not the daemon
  * runs: the catalog is SQLite in WAL mode, shared. */
 #define TB_LOG_CAT "cli"
-#include "signaling/cli.h"
-#include "signaling/recording.h"
+#include "signaling/cli/cli.h"
+#include "signaling/recording/recording.h"
 #include "common/tb_error.h"
 #include "recorder/tb_rec.h"
 #include "recorder/tb_rec_recordings.h"

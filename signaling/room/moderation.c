@@ -6,7 +6,7 @@
  * a meeting), answers its sender, tells the others, and writes the action to the
  * session's audit log in the catalog. */
 #define TB_LOG_CAT "sig/moderation"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * Cyrillic names correctly; a cell starting with = + - @ gets a leading apostrophe so
  * that a participant's name cannot become a spreadsheet formula. */
 #define TB_LOG_CAT "sig/export"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 
 #include <stdio.h>
 #include <string.h>

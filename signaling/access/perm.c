@@ -1,7 +1,7 @@
 /* perm.c — the role and room-kind tables, and the one SDP question permissions need
  * answered before the relay sees an offer (does it carry a screen share?). The names of
  * roles and kinds are the configuration's (common/tb_config.c), in enum order. */
-#include "signaling/access.h"
+#include "signaling/access/access.h"
 #include "common/tb_error.h"
 
 #include <string.h>

@@ -3,7 +3,7 @@
  * CHAT_HISTORY are held in memory for people who join later. Moderators delete
  * messages; each sender is rate-limited by a token bucket. */
 #define TB_LOG_CAT "sig/chat"
-#include "signaling/requests.h"
+#include "signaling/room/requests.h"
 #include "common/tb_error.h"
 #include "common/tb_time.h"
 
