@@ -88,7 +88,9 @@ void tb_sig__compose_next(tb_sig_recorder *r)
     if (r->composing || g_queue_is_empty(&r->compose_queue))
         return;
     /* A session whose recorder is still closing its files waits for it. */
-    for (GList *l = r->compose_queue.head; l; l = l->next) {
+    GList *next;
+    for (GList *l = r->compose_queue.head; l; l = next) {
+        next = l->next; /* l may be unlinked and freed below */
         const char *id = l->data;
         if (recorder_busy(r, id))
             continue;
