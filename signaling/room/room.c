@@ -289,11 +289,12 @@ json_t *tb_sig_room_state_json(tb_sig_room *room)
     json_t *floor = json_null();
     tb_sig_participant *h = room->floor_holder;
     if (h) {
-        int64_t left = 0;
+        /* No time limit: remaining_ms is null (0 would read as "expired"). */
+        json_t *left = json_null();
         if (room->floor_until_us)
-            left = MAX(0, (room->floor_until_us - g_get_monotonic_time()) / 1000);
-        floor = json_pack("{s:s, s:s, s:i, s:I}", "participant_id", h->id, "name", h->name,
-                          "seconds", room->floor_given_s, "remaining_ms", (json_int_t)left);
+            left = json_integer(MAX(0, (room->floor_until_us - g_get_monotonic_time()) / 1000));
+        floor = json_pack("{s:s, s:s, s:i, s:o}", "participant_id", h->id, "name", h->name,
+                          "seconds", room->floor_given_s, "remaining_ms", left);
     }
     json_t *j =
         json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:b, s:o, s:o}", "name", room->name, "title",

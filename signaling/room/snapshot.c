@@ -82,6 +82,11 @@ char *tb_sig_room_snapshot_text(tb_sig_participant *p, const char *type)
         json_object_set_new(d, "type", json_string(type));
     if (p->perms & TB_SIG_PERM_MODERATE)
         json_object_set_new(d, "lobby", tb_sig_lobby_json(room));
+    /* The kinds a moderator may switch the room to: the client keeps no list of its own. */
+    json_t *kinds = json_array();
+    for (const char *const *k = tb_sig_kind_names(); *k; k++)
+        json_array_append_new(kinds, json_string(*k));
+    json_object_set_new(d, "kinds", kinds);
     char *head = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     const char *self = tb_sig_participant_text(p);

@@ -241,6 +241,28 @@ def floor_given_then_runs_out(ctx):
 
 
 @case
+def floor_without_time_limit_has_no_remaining_time(ctx):
+    room = ctx.room("hearing-nolimit")
+    mod = ctx.join(room, "moderator")
+    p = ctx.join(room, "participant", name="Житель")
+    assert mod.request("floor_give", participant_id=p.pid, seconds=0)["type"] == "reply"
+    st = mod.wait_event("room_updated", lambda m: m["room"]["floor"] is not None)
+    fl = st["room"]["floor"]
+    # remaining_ms 0 would read as "expired": a floor without a limit says null.
+    assert fl["seconds"] == 0 and fl["remaining_ms"] is None, fl
+    mod.close()
+    p.close()
+
+
+@case
+def join_reply_lists_the_room_kinds(ctx):
+    c = ctx.join(ctx.room("kinds"), "moderator")
+    assert c.data["kinds"] == ["consultation", "roundtable", "hearing", "telebridge",
+                                 "conference"], c.data.get("kinds")
+    c.close()
+
+
+@case
 def stage_on_and_off(ctx):
     room = ctx.room("conference")
     mod = ctx.join(room, "moderator")

@@ -47,6 +47,7 @@ const app = {
   self: { role: 'participant', perms: [], floor: false, hand: false, muted: {}, on_stage: false },
   roomState: { kind: 'roundtable', floor: null, speaker: null },
   lobby: [],
+  kinds: [],                    // the room kinds the server knows (join reply `kinds`)
   sig: null,
   session: null,
   pendingEvents: [],
@@ -147,6 +148,7 @@ function renderPanel() {
     participants: app.participants,
     lobby: app.lobby,
     room: app.roomState,
+    kinds: app.kinds,
   });
   const canWrite = has(app.self, 'chat') && (app.roomState.chat !== false || has(app.self, 'moderate'));
   chatPanel.setContext({
@@ -335,6 +337,7 @@ function enterRoom(data) {
   roomView.clearRemote();
   app.roomState = { ...app.roomState, ...(data.room_state || {}) };
   app.lobby = Array.isArray(data.lobby) ? data.lobby : [];
+  if (Array.isArray(data.kinds)) app.kinds = data.kinds;
   applySelf(data.self || { role: data.role, perms: data.perms }, { quiet: true });
   chooseLayout();
   for (const p of Array.isArray(data.participants) ? data.participants : []) roster.add(p);

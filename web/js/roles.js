@@ -2,7 +2,6 @@
 // enforces them; the client only shows what each person may do.
 
 export const ROLES = ['moderator', 'speaker', 'participant', 'viewer', 'site'];
-export const KINDS = ['consultation', 'roundtable', 'hearing', 'telebridge', 'conference'];
 
 /** Default permissions of a role, for showing a token's role before joining. */
 const DEFAULT_PERMS = {

@@ -9,7 +9,7 @@
 import { t } from '../i18n.js';
 import { icon } from './icons.js';
 import { initials, avatarColor } from './room.js';
-import { KINDS, has, listRank } from '../roles.js';
+import { has, listRank } from '../roles.js';
 
 const el = (tag, cls, text) => {
   const e = document.createElement(tag);
@@ -42,7 +42,7 @@ export class PeoplePanel {
   }
 
   /**
-   * state: {self, selfId, participants: Map, lobby: [], room: {...}}
+   * state: {self, selfId, participants: Map, lobby: [], room: {...}, kinds: [names]}
    * self/participants entries: {id, name, role, perms, audio, video, muted, hand,
    * hand_seq, floor, on_stage, consent}
    */
@@ -58,7 +58,7 @@ export class PeoplePanel {
     const { self, participants, lobby, room } = state;
     const mod = has(self, 'moderate');
     const frag = document.createDocumentFragment();
-    if (mod) frag.appendChild(this._roomControls(room, roomOpen));
+    if (mod) frag.appendChild(this._roomControls(room, state.kinds || [], roomOpen));
     if (mod && lobby.length) frag.appendChild(this._lobby(lobby));
     const everyone = [self, ...participants.values()];
     const hands = everyone.filter((p) => p.hand).sort((a, b) => (a.hand_seq || 0) - (b.hand_seq || 0));
@@ -82,7 +82,7 @@ export class PeoplePanel {
     }
   }
 
-  _roomControls(room, open) {
+  _roomControls(room, kinds, open) {
     const d = el('details', 'room-controls');
     d.open = open;
     const s = el('summary', 'panel-subhead');
@@ -95,7 +95,8 @@ export class PeoplePanel {
     kind.appendChild(el('span', 'select-label', t('mod.kind')));
     const sel = el('select');
     sel.id = 'mod-kind';
-    for (const k of KINDS) {
+    // The server's list (join reply `kinds`): one source for the config, server and client.
+    for (const k of kinds) {
       const o = new Option(t(`kind.${k}`), k);
       sel.appendChild(o);
     }
