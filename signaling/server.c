@@ -34,6 +34,9 @@ struct tb_sig_server {
     char *tls_cert, *tls_key;  /* owned: PEM paths when serving https/wss, else NULL */
     tb_sig_hub *hub;           /* owned: the rooms */
     tb_sig_recorder *recorder; /* owned: recorder processes, compositions */
+    tb_sig_staff *staff;       /* owned: staff sessions (/studio) */
+    tb_sig_staff_http gate;    /* the staff gate of HTTP requests */
+    tb_sig_http_media media;   /* the recordings' HTTP protocol's user */
     GList *conns;              /* tb_sig_conn* open WebSocket connections, owned */
     guint idle_timer;
     int port;
@@ -140,7 +143,7 @@ static void fill_protocols(tb_sig_server *srv)
                                   TB_SIG_HTTP_MEDIA_PSS_SIZE,
                                   0,
                                   0,
-                                  srv->recorder,
+                                  &srv->media,
                                   0};
     p[3] = (struct lws_protocols){NULL, NULL, 0, 0, 0, NULL, 0};
 }
@@ -209,6 +212,9 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
         TB_LOG_WARN("%d session(s) were still open from a previous run: marked interrupted", stale);
     srv->hub = tb_sig_hub_create(cfg, relay, srv->catalog, srv->token_key);
     srv->recorder = tb_sig_recorder_create(srv->hub);
+    srv->staff = tb_sig_staff_create(cfg, srv->token_key);
+    srv->gate = (tb_sig_staff_http){cfg, srv->staff, cfg->server.port, false};
+    srv->media = (tb_sig_http_media){srv->recorder, &srv->gate};
     fill_protocols(srv);
     struct lws_http_mount *m = &srv->mount;
     m->mountpoint = "/";
@@ -265,6 +271,8 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(srv->lws, "telebridge");
     srv->port = vh ? lws_get_vhost_listen_port(vh) : cfg->server.port;
+    srv->gate.port = srv->port; /* port 0 in tests: the Host and Origin checks need the real one */
+    srv->gate.tls = srv->tls_cert != NULL;
     srv->idle_timer = g_timeout_add_seconds(IDLE_CHECK_S, idle_check, srv);
     return srv;
 }
@@ -297,6 +305,7 @@ void tb_sig_server_destroy(tb_sig_server *srv)
         conn_free(srv, srv->conns->data);
     tb_sig_recorder_destroy(srv->recorder);
     tb_sig_hub_destroy(srv->hub);
+    tb_sig_staff_destroy(srv->staff);
     tb_rec_catalog_close(srv->catalog);
     if (srv->token_key)
         g_bytes_unref(srv->token_key);

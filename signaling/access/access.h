@@ -1,9 +1,10 @@
 /* access.h — who may do what: roles, permissions and room kinds (perm.c), join tokens
  * (token.c), and the decision who may join a room and with which grant (auth.c).
  *
- * Ownership and threads: nothing here holds state. Every function is a pure function of
- * its arguments (bytes, a key, a config, the time passed in), callable from any thread,
- * except tb_sig_auth_load_key(), which reads (and on first use creates) the key file.
+ * Ownership and threads: nothing here holds state but the staff sessions (staff.c, main
+ * thread only). Every other function is a pure function of its arguments (bytes, a key,
+ * a config, the time passed in), callable from any thread, except
+ * tb_sig_auth_load_key(), which reads (and on first use creates) the key file.
  * The token and SDP scans take untrusted bytes and are fuzzed (tests/fuzz). Strings a
  * function returns are transfer full (g_free) unless it says otherwise.
  *
@@ -168,5 +169,57 @@ char *tb_sig_base_url(const tb_config *cfg, int port, bool tls);
 /* "BASE/?room=ROOM#token=TOKEN" (token may be NULL; transfer full). The token travels in
  * the fragment, which browsers send to no server. */
 char *tb_sig_join_link(const char *base, const char *room, const char *token);
+/* "BASE/studio/#token=TOKEN": signs staff in to /studio (a moderator's token). */
+char *tb_sig_studio_link(const char *base, const char *token);
+
+/* ---- origin.c: is a request meant for this server? (Host and Origin headers) ---- */
+
+/* Is `host` (a Host header) one of this server's names: public_url's host, or the
+ * listen address with the bound `port` (for a loopback or wildcard listen address also
+ * localhost, 127.0.0.1 and [::1]; for a wildcard one any IP literal)? */
+bool tb_sig_host_allowed(const tb_config *cfg, int port, bool tls, const char *host);
+/* Is `origin` (an Origin header) public_url's origin, or the server's own scheme with an
+ * allowed host? "null" and anything unparsable are not. */
+bool tb_sig_origin_allowed(const tb_config *cfg, int port, bool tls, const char *origin);
+
+/* ---- staff.c: staff sign-in (sessions, CSRF tokens, throttled guesses) ----
+ * Unlike the rest of access/ it holds state: main thread only. */
+
+typedef struct tb_sig_staff tb_sig_staff;
+typedef struct tb_sig_staff_session tb_sig_staff_session;
+
+/* The name of the session cookie, and the length of its value and of a CSRF token. */
+#define TB_SIG_STAFF_COOKIE     "tb_staff"
+#define TB_SIG_STAFF_SECRET_LEN 64
+
+/* `cfg` and `token_key` (may be NULL: no token sign-in) must outlive it; transfer full. */
+tb_sig_staff *tb_sig_staff_create(const tb_config *cfg, GBytes *token_key);
+void tb_sig_staff_destroy(tb_sig_staff *s);
+/* Seconds `addr` must wait before its next sign-in attempt; 0 = it may try now. */
+int tb_sig_staff_throttled(tb_sig_staff *s, const char *addr, int64_t now_us);
+/* A failed attempt from `addr` (spends one of its tokens). */
+void tb_sig_staff_failed(tb_sig_staff *s, const char *addr, int64_t now_us);
+/* Is it [recording] studio_password (never, when none is set)? Constant time. */
+bool tb_sig_staff_password_ok(tb_sig_staff *s, const char *password);
+/* Is it a valid join token with the `moderate` and `record` permissions? Fills `who`
+ * (its name or identity), else err. */
+bool tb_sig_staff_token_ok(tb_sig_staff *s, const char *token, char *who, size_t wholen, char *err,
+                           size_t errlen);
+/* A new session for `who` (transfer none: the store owns it); NULL without randomness. */
+const tb_sig_staff_session *tb_sig_staff_session_new(tb_sig_staff *s, const char *who,
+                                                     int64_t now_us);
+/* The live session a Cookie header names (its use renews it), or NULL. Transfer none:
+ * valid until the next call that changes the store. */
+const tb_sig_staff_session *tb_sig_staff_session_find(tb_sig_staff *s, const char *cookie_header,
+                                                      int64_t now_us);
+/* Does the header value equal the session's CSRF token? Constant time. */
+bool tb_sig_staff_csrf_ok(const tb_sig_staff_session *ss, const char *header);
+const char *tb_sig_staff_session_id(const tb_sig_staff_session *ss);
+const char *tb_sig_staff_session_csrf(const tb_sig_staff_session *ss);
+/* Who signed in: "password", or the token's name or identity. */
+const char *tb_sig_staff_session_who(const tb_sig_staff_session *ss);
+/* Seconds until the session ends at the latest. */
+int64_t tb_sig_staff_session_expires_s(const tb_sig_staff_session *ss, int64_t now_us);
+void tb_sig_staff_session_end(tb_sig_staff *s, const tb_sig_staff_session *ss);
 
 #endif

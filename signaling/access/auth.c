@@ -167,3 +167,8 @@ char *tb_sig_join_link(const char *base, const char *room, const char *token)
     /* In the fragment: browsers never send it to a server or put it in a Referer. */
     return g_strdup_printf("%s/?room=%s#token=%s", base, room, token);
 }
+
+char *tb_sig_studio_link(const char *base, const char *token)
+{
+    return g_strdup_printf("%s/studio/#token=%s", base, token);
+}

@@ -123,7 +123,7 @@ static bool apply_perms(const char *list, unsigned *perms)
 
 /* Mints and prints; the options are parsed. Returns the exit status. */
 static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const char *url,
-                     bool token_only)
+                     bool token_only, bool studio)
 {
     char err[512] = "";
     GBytes *key = tb_sig_auth_load_key(cfg, err, sizeof err);
@@ -159,7 +159,8 @@ static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const
             url ? g_strdup(url)
                 : tb_sig_base_url(cfg, cfg->server.port,
                                   *cfg->server.tls_cert || cfg->server.self_signed);
-        g_autofree char *link = tb_sig_join_link(base, c->room, token);
+        g_autofree char *link =
+            studio ? tb_sig_studio_link(base, token) : tb_sig_join_link(base, c->room, token);
         GDateTime *exp = g_date_time_new_from_unix_local(c->exp);
         g_autofree char *when = exp ? g_date_time_format(exp, "%Y-%m-%d %H:%M %Z") : NULL;
         if (exp)
@@ -168,7 +169,8 @@ static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const
                c->identity);
         if (c->name)
             printf("name: %s\n", c->name);
-        printf("expires: %s\ntoken: %s\njoin link: %s\n", when ? when : "?", token, link);
+        printf("expires: %s\ntoken: %s\n%s link: %s\n", when ? when : "?", token,
+               studio ? "studio" : "join", link);
     }
     if (c->identity == random_id)
         c->identity = NULL;
@@ -180,7 +182,7 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
     common_opts co = {default_config, NULL, NULL};
     g_autofree char *room = NULL, *role = NULL, *name = NULL, *identity = NULL, *ttl = NULL;
     g_autofree char *perms = NULL, *url = NULL;
-    gboolean token_only = FALSE;
+    gboolean token_only = FALSE, studio = FALSE;
     GOptionEntry entries[] = {
         {"room", 'r', 0, G_OPTION_ARG_STRING, &room, "Room the token admits to (required)", "ROOM"},
         {"role", 0, 0, G_OPTION_ARG_STRING, &role,
@@ -200,6 +202,9 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
         {"url", 0, 0, G_OPTION_ARG_STRING, &url,
          "Base URL of the link (default server.public_url or http://listen:port)", "URL"},
         {"token-only", 0, 0, G_OPTION_ARG_NONE, &token_only, "Print only the token", NULL},
+        {"studio", 0, 0, G_OPTION_ARG_NONE, &studio,
+         "A studio link for staff (/studio): a moderator's token, room 'studio' unless given",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("- mint a join token and link");
@@ -215,7 +220,16 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
     tb_sig_claims c = {0};
     int64_t life = 0;
     int rc = 2;
-    if (!parse(oc, "token", argc, argv)) {
+    bool parsed = parse(oc, "token", argc, argv);
+    if (parsed && studio) {
+        if (!room)
+            room = g_strdup("studio");
+        if (!role)
+            role = g_strdup("moderator");
+        if (!ttl)
+            ttl = g_strdup("12h");
+    }
+    if (!parsed) {
     } else if (!room) {
         fprintf(stderr, "telebridge token: --room is required (see --help)\n");
     } else if (!tb_sig_valid_room(room)) {
@@ -235,7 +249,7 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
         c.room = room;
         c.identity = identity;
         c.name = name;
-        rc = token_run(&cfg, &c, life, url, token_only);
+        rc = token_run(&cfg, &c, life, url, token_only, studio);
     }
     tb_config_clear(&cfg);
     clear_common(&co);

@@ -67,6 +67,10 @@ static void print_links(const tb_config *cfg, tb_sig_server *sig, const char *ba
         g_autofree char *token = tb_sig_server_mint(sig, room, "moderator", id, NULL, 12 * 3600);
         g_autofree char *mod = tb_sig_join_link(base, room, token);
         printf("moderator link (12 h): %s\n", mod);
+        g_autofree char *st = tb_sig_server_mint(sig, "studio", "moderator", id, NULL, 12 * 3600);
+        g_autofree char *studio = st ? tb_sig_studio_link(base, st) : NULL;
+        if (studio)
+            printf("studio link (12 h): %s\n", studio);
     }
     fflush(stdout);
 }

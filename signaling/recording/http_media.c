@@ -65,8 +65,8 @@ const struct lws_http_mount *tb_sig_http_media_mounts(void)
     return &mounts[0];
 }
 
-/* The server gives the protocol the recorder as its `user` (recording.h). */
-static tb_sig_recorder *recorder_of(struct lws *wsi)
+/* The server gives the protocol its context as its `user` (recording.h). */
+static const tb_sig_http_media *media_of(struct lws *wsi)
 {
     const struct lws_protocols *p = lws_get_protocol(wsi);
     return p ? p->user : NULL;
@@ -224,54 +224,34 @@ static int on_writeable(struct lws *wsi, media_pss *pss)
 
 /* ---- access ---- */
 
-static bool loopback(struct lws *wsi)
+/* Writes what the staff gate decided (its body is transfer full). */
+static int respond_answer(struct lws *wsi, media_pss *pss, tb_sig_staff_answer *a)
 {
-    char ip[64] = "";
-    lws_get_peer_simple(wsi, ip, sizeof ip);
-    return !strcmp(ip, "127.0.0.1") || !strcmp(ip, "::1") || !strcmp(ip, "::ffff:127.0.0.1");
-}
-
-/* Constant-time comparison: the password check must not leak how much matched. */
-static bool same_secret(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = la != lb;
-    for (size_t i = 0; i < lb; i++)
-        d |= (unsigned char)(i < la ? a[i] : 0) ^ (unsigned char)b[i];
-    return d == 0;
-}
-
-static bool studio_allowed(struct lws *wsi, tb_sig_recorder *recorder)
-{
-    const char *password = recorder->hub->cfg->recording.studio_password;
-    if (!*password)
-        return loopback(wsi);
-    char auth[512] = "";
-    if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0 ||
-        g_ascii_strncasecmp(auth, "Basic ", 6))
-        return false;
-    gsize n = 0;
-    g_autofree guchar *raw = g_base64_decode(auth + 6, &n);
-    g_autofree char *cred = g_strndup((const char *)raw, n);
-    const char *colon = strchr(cred, ':');
-    return colon && same_secret(colon + 1, password);
-}
-
-static int deny(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorder)
-{
-    if (!*recorder->hub->cfg->recording.studio_password)
-        return respond_error(wsi, pss, 403, "forbidden",
-                             "the studio answers only to this machine (set [recording] "
-                             "studio_password to open it)");
-    static const char *const extra[] = {
-        "www-authenticate:", "Basic realm=\"Telebridge studio\", charset=\"UTF-8\"",
-        "cache-control:", "no-store", NULL};
+    char *s = json_dumps(a->body, JSON_COMPACT);
+    json_decref(a->body);
+    a->body = NULL;
+    char *text = g_strdup(s ? s : "{}");
+    free(s);
+    const char *extra[8];
+    int n = 0;
+    extra[n++] = "cache-control:";
+    extra[n++] = "no-store";
+    if (*a->set_cookie) {
+        extra[n++] = "set-cookie:";
+        extra[n++] = a->set_cookie;
+    }
+    if (*a->retry_after) {
+        extra[n++] = "retry-after:";
+        extra[n++] = a->retry_after;
+    }
+    extra[n] = NULL;
+    size_t len = strlen(text);
     pss_clear(pss);
-    char *text = g_strdup("{\"error\":\"unauthorized\",\"reason\":\"password required\"}");
-    pss->body = g_bytes_new_take(text, strlen(text));
-    if (write_headers(wsi, 401, "application/json; charset=utf-8", (int64_t)strlen(text), extra))
+    pss->body = g_bytes_new_take(text, len);
+    pss->body_pos = 0;
+    if (write_headers(wsi, a->status, "application/json; charset=utf-8", (int64_t)len, extra))
         return -1;
-    return start_body(wsi, pss, (int64_t)strlen(text));
+    return start_body(wsi, pss, (int64_t)len);
 }
 
 /* ---- JSON of recordings ---- */
@@ -442,11 +422,34 @@ static int studio_meta(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorde
     return respond_json(wsi, pss, 200, r ? recording_json(r, true) : json_object());
 }
 
-static int route_studio(struct lws *wsi, media_pss *pss, tb_sig_recorder *recorder,
+/* The sign-in routes, before the gate (sign-in is how one passes it). */
+static int route_session(struct lws *wsi, media_pss *pss, const tb_sig_http_media *m,
+                         const char *path)
+{
+    bool post = pss->method == LWSHUMETH_POST;
+    tb_sig_staff_answer a;
+    if (!strcmp(path, "/studio/api/session") && post)
+        tb_sig_staff_http_sign_in(m->gate, wsi, pss->req ? (const char *)pss->req->data : NULL,
+                                  pss->req ? pss->req->len : 0, &a);
+    else if (!strcmp(path, "/studio/api/session"))
+        tb_sig_staff_http_session(m->gate, wsi, &a);
+    else if (!strcmp(path, "/studio/api/session/end") && post)
+        tb_sig_staff_http_sign_out(m->gate, wsi, &a);
+    else
+        return not_found(wsi, pss);
+    return respond_answer(wsi, pss, &a);
+}
+
+static int route_studio(struct lws *wsi, media_pss *pss, const tb_sig_http_media *m,
                         const char *path)
 {
-    if (!studio_allowed(wsi, recorder))
-        return deny(wsi, pss, recorder);
+    tb_sig_recorder *recorder = m->recorder;
+    if (g_str_has_prefix(path, "/studio/api/session"))
+        return route_session(wsi, pss, m, path);
+    const tb_sig_staff_session *ss;
+    tb_sig_staff_answer a;
+    if (!tb_sig_staff_http_allow(m->gate, wsi, pss->method == LWSHUMETH_POST, &ss, &a))
+        return respond_answer(wsi, pss, &a);
     char *seg[4] = {0};
     int n;
     int rc;
@@ -485,11 +488,11 @@ static int route_studio(struct lws *wsi, media_pss *pss, tb_sig_recorder *record
 
 static int route(struct lws *wsi, media_pss *pss)
 {
-    tb_sig_recorder *recorder = recorder_of(wsi);
+    const tb_sig_http_media *m = media_of(wsi);
     char *uri = NULL;
     int len = 0;
     char path[512];
-    if (!recorder || lws_http_get_uri_and_method(wsi, &uri, &len) < 0 || len <= 0 ||
+    if (!m || lws_http_get_uri_and_method(wsi, &uri, &len) < 0 || len <= 0 ||
         len >= (int)sizeof path)
         return not_found(wsi, pss);
     memcpy(path, uri, (size_t)len);
@@ -498,8 +501,9 @@ static int route(struct lws *wsi, media_pss *pss)
     for (int i = 0; i < len; i++)
         if (!g_ascii_isalnum(path[i]) && !strchr("/._-", path[i]))
             return not_found(wsi, pss);
+    tb_sig_recorder *recorder = m->recorder;
     if (g_str_has_prefix(path, "/studio/"))
-        return route_studio(wsi, pss, recorder, path);
+        return route_studio(wsi, pss, m, path);
     if (pss->method == LWSHUMETH_POST)
         return respond_error(wsi, pss, 405, "method", "the archive is read-only");
     if (!strcmp(path, "/archive/api/recordings") || !strcmp(path, "/archive/api/recordings/"))

@@ -14,6 +14,7 @@
 #define TB_SIG_RECORDING_H
 
 #include "signaling/room/requests.h"
+#include "signaling/staff_http.h"
 
 #include <libwebsockets.h>
 
@@ -64,16 +65,26 @@ GPtrArray *tb_sig_compose_argv(const tb_config *cfg, const char *const *override
  *   POST /studio/api/recordings/<session>/publish|unpublish|compose|delete
  *   GET  /studio/media/<session>/<file>          any file of a session folder
  *
+ *   POST /studio/api/session                     sign in: {"password"} or {"token"}
+ *   GET  /studio/api/session                     the session's CSRF token (signed in)
+ *   POST /studio/api/session/end                 sign out
+ *
  * Byte ranges (206) so that <video> can seek: Debian's libwebsockets has no range
- * support (docs/platform.md). /studio answers only to this machine, or to the
- * [recording] studio_password (HTTP basic auth) when one is set. Anything that is not
- * exactly one of these answers 404, including paths that try to leave the recordings
- * folder. */
+ * support (docs/platform.md). Every /studio route passes the staff gate first
+ * (staff_http.h: the server's Host, a staff session, and for a change its CSRF token
+ * and the server's Origin). Anything that is not exactly one of these answers 404,
+ * including paths that try to leave the recordings folder. */
+
+/* The protocol's `user`: what it serves from and who may see it. The server owns it. */
+typedef struct tb_sig_http_media {
+    tb_sig_recorder *recorder;     /* not owned */
+    const tb_sig_staff_http *gate; /* not owned */
+} tb_sig_http_media;
 
 /* Per-connection state lws allocates for the protocol (checked in http_media.c). */
 #define TB_SIG_HTTP_MEDIA_PSS_SIZE 96
 
-/* The lws protocol callback; the protocol's `user` must be the tb_sig_recorder. */
+/* The lws protocol callback; the protocol's `user` must be a tb_sig_http_media. */
 int tb_sig_http_media_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                                void *in, size_t len);
 #define TB_SIG_HTTP_MEDIA_PROTOCOL_NAME "tb-media"

@@ -14,6 +14,7 @@ const { launchBrowser, closeAllBrowsers } = require('./lib/browser.js');
 const { GstClient } = require('./lib/gstclient.js');
 const rec = require('./lib/recording.js');
 const { execFileSync } = require('node:child_process');
+const { mint } = require('./lib/token.js');
 const { poll, log, outPath, REPO, SLOW } = require('./lib/util.js');
 
 let daemon;
@@ -121,7 +122,12 @@ test('publish, play and seek in /archive; unpublish; no way out of the recording
   assert.ok(Math.abs(played.seeked - 5) < 0.5, `seeks to 5 s: ${played.seeked}`);
   assert.equal(played.w, 1280);
   await b.page.screenshot({ path: outPath('archive.png') });
-  await b.page.goto(`${daemon.url}/studio/#${id}`, { waitUntil: 'load' });
+  // Staff sign in with a studio link (a moderator's token in the fragment).
+  await b.page.goto(`${daemon.url}/studio/#token=${mint('studio', 'moderator', { name: 'Сотрудник' })}`,
+                    { waitUntil: 'load' });
+  await poll('signed in to the studio', () => b.page.evaluate(() => window.studio && window.studio.signedIn),
+             { timeout: 10000 * SLOW });
+  await b.page.evaluate((i) => { location.hash = i; }, id);
   await poll('studio shows the recording', () => b.page.evaluate(() => window.studio && window.studio.detail !== null),
              { timeout: 10000 * SLOW });
   await b.page.screenshot({ path: outPath('studio.png') });
@@ -130,7 +136,9 @@ test('publish, play and seek in /archive; unpublish; no way out of the recording
   assert.equal((await rec.studio(daemon, `/${id}/unpublish`, { method: 'POST' })).status, 200);
   assert.deepEqual(await archiveList(), []);
   assert.equal((await rawGet(media)).status, 404);
-  assert.equal((await rawGet(`/studio/media/${id}/composition.mp4`)).status, 200, 'staff still see it');
+  const { cookie } = await rec.staffSession(daemon);
+  assert.equal((await rawGet(`/studio/media/${id}/composition.mp4`)).status, 401, 'not without signing in');
+  assert.equal((await rawGet(`/studio/media/${id}/composition.mp4`, { cookie })).status, 200, 'staff still see it');
 
   // Escapes: all 404.
   const dir = rec.sessionDir(daemon, id);
@@ -155,7 +163,7 @@ test('publish, play and seek in /archive; unpublish; no way out of the recording
   for (const p of escapes) {
     // libwebsockets itself drops a connection whose URI decodes to a NUL: no answer at
     // all is as good as a 404 here.
-    const res = await rawGet(p).catch((e) => ({ status: `closed (${e.code || e.message})`, body: Buffer.alloc(0) }));
+    const res = await rawGet(p, { cookie }).catch((e) => ({ status: `closed (${e.code || e.message})`, body: Buffer.alloc(0) }));
     assert.ok(res.status === 404 || (p.includes('%00') && String(res.status).startsWith('closed')),
               `${p} answers ${res.status}`);
     assert.ok(!res.body.toString().includes('root:'), `${p} leaks nothing`);

@@ -21,7 +21,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tbtest import SLOW, Conn, Daemon, log, mint, run_cases  # noqa: E402
+from tbtest import SLOW, Conn, Daemon, Staff, log, mint, run_cases  # noqa: E402
 
 CASES = []
 
@@ -60,9 +60,9 @@ def rec_event(c, state, timeout=10 * SLOW):
 
 
 def studio(daemon, path=""):
-    with urllib.request.urlopen("http://127.0.0.1:%d/studio/api/recordings%s"
-                                % (daemon.port, path), timeout=10) as r:
-        return json.load(r)
+    if getattr(daemon, "staff", None) is None:
+        daemon.staff = Staff(daemon)
+    return daemon.staff.get("/studio/api/recordings" + path)
 
 
 @case

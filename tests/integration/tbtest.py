@@ -9,6 +9,7 @@
   that negotiate but never send media.
 - mint(): join tokens (HS256 JWTs) made here, independently of the server's code, with
   any header, claims or key, for forged, expired and alg "none" cases.
+- Staff: a signed-in client of /studio (session cookie, CSRF token, Origin).
 """
 import base64
 import hashlib
@@ -312,6 +313,68 @@ class Conn:
             self.ws.close(timeout=1)
         except Exception:
             pass
+
+
+class Staff:
+    """A staff client of /studio: signs in (with a moderator's token unless given a
+    password), keeps the session cookie and sends the CSRF token and the server's Origin
+    with every change, as the studio page does."""
+
+    def __init__(self, daemon, token=None, password=None, origin=None):
+        import http.cookiejar
+        import urllib.request
+        self.base = "http://127.0.0.1:%d" % daemon.port
+        self.origin = origin or self.base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.credentials = {"password": password} if password is not None else {
+            "token": token or mint("studio", "moderator", name="Сотрудник")}
+        self.sign_in()
+
+    def sign_in(self):
+        self.csrf = None
+        status, data, self.signin_headers = self.call("POST", "/studio/api/session",
+                                                      self.credentials)
+        assert status == 200, "staff sign-in: %s %s" % (status, data)
+        self.csrf = data["csrf"]
+
+    def call(self, method, path, body=None, headers=None, csrf=True):
+        """(status, parsed JSON or None, headers) of one request."""
+        import urllib.error
+        import urllib.request
+        data = json.dumps(body).encode() if body is not None else (b"{}" if method == "POST" else None)
+        h = {"content-type": "application/json"} if data is not None else {}
+        if method != "GET":
+            h["origin"] = self.origin
+            if csrf and getattr(self, "csrf", None):
+                h["x-csrf-token"] = self.csrf
+        h.update(headers or {})
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
+        try:
+            with self.opener.open(req, timeout=10) as r:
+                raw = r.read()
+                status, hdrs = r.status, r.headers
+        except urllib.error.HTTPError as e:
+            raw, status, hdrs = e.read(), e.code, e.headers
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        return status, parsed, hdrs
+
+    def _ok(self, method, path, body=None):
+        status, data, _ = self.call(method, path, body)
+        if status == 401:  # the daemon restarted: sessions live in its memory
+            self.sign_in()
+            status, data, _ = self.call(method, path, body)
+        assert status == 200, "%s %s: %s %s" % (method, path, status, data)
+        return data
+
+    def get(self, path):
+        return self._ok("GET", path)
+
+    def post(self, path, body=None):
+        return self._ok("POST", path, body)
 
 
 def fixture(name):

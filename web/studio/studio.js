@@ -9,6 +9,7 @@ import { toast } from '../js/ui/notify.js';
 import { formatDuration, formatDate, DOWNLOAD_ICON } from '../js/recording-strings.js';
 
 const API = '/studio/api/recordings';
+const SESSION = '/studio/api/session';
 const $ = (sel) => document.querySelector(sel);
 
 const state = {
@@ -17,23 +18,74 @@ const state = {
   detail: null,       // the selected recording with its manifest
   timer: null,
   loadedVideo: null,  // url in the player
+  csrf: null,         // the staff session's CSRF token, sent with every change
 };
 
-async function api(path = '', { method = 'GET', body } = {}) {
-  const res = await fetch(API + path, {
+// The server keeps the session in an HttpOnly cookie; a change also carries the
+// session's CSRF token in a header, which no other site's page can set.
+async function request(url, { method = 'GET', body } = {}) {
+  const headers = {};
+  if (body) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
+  const res = await fetch(url, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers,
     body: body ? JSON.stringify(body) : (method === 'POST' ? '{}' : undefined),
     cache: 'no-store',
+    credentials: 'same-origin',
   });
   let data = null;
   try { data = await res.json(); } catch { /* not JSON */ }
   if (!res.ok) {
     const err = new Error((data && data.reason) || `HTTP ${res.status}`);
     err.status = res.status;
+    if (res.status === 401 && url !== SESSION) showSignIn();
     throw err;
   }
   return data;
+}
+
+function api(path = '', opts) {
+  return request(API + path, opts);
+}
+
+// ---------------------------------------------------------------- sign-in
+
+function showSignIn(reason) {
+  state.csrf = null;
+  clearTimeout(state.timer);
+  $('#studio-main').hidden = true;
+  $('#signout-btn').hidden = true;
+  $('#signin').hidden = false;
+  const e = $('#signin-error');
+  e.hidden = !reason;
+  e.textContent = reason ? t('studio.signInFailed', { reason }) : '';
+  $('#password-input').focus();
+}
+
+function showStudio(session) {
+  state.csrf = session.csrf;
+  $('#signin').hidden = true;
+  $('#studio-main').hidden = false;
+  $('#signout-btn').hidden = false;
+}
+
+async function signIn(credentials) {
+  try {
+    showStudio(await request(SESSION, { method: 'POST', body: credentials }));
+    return true;
+  } catch (err) {
+    showSignIn(err.message);
+    return false;
+  }
+}
+
+/** A studio link carries a moderator's token in its #fragment (never sent to a server). */
+function tokenFromLink() {
+  const m = /^#token=([A-Za-z0-9_.-]+)/.exec(location.hash);
+  if (!m) return null;
+  history.replaceState(null, '', location.pathname);
+  return m[1];
 }
 
 function titleOf(r) {
@@ -245,6 +297,17 @@ function bind() {
     const id = location.hash.slice(1);
     if (id && id !== state.selected) select(id, false);
   });
+  $('#signin-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (await signIn({ password: $('#password-input').value })) {
+      $('#password-input').value = '';
+      start();
+    }
+  });
+  $('#signout-btn').addEventListener('click', async () => {
+    try { await request(`${SESSION}/end`, { method: 'POST' }); } catch { /* signed out anyway */ }
+    showSignIn();
+  });
   $('#lang-btn').addEventListener('click', toggleLang);
   onLangChange(() => {
     translateDom();
@@ -254,13 +317,28 @@ function bind() {
   });
 }
 
-function boot() {
+async function boot() {
   initLang();
   document.title = `${t('studio.title')} — ${t('app.title')}`;
   $('#logo').innerHTML = LOGO;
   $('#download-icon').innerHTML = DOWNLOAD_ICON;
   renderIcons();
   bind();
+  const token = tokenFromLink();
+  if (token) {
+    if (!(await signIn({ token }))) return;
+  } else {
+    try {
+      showStudio(await request(SESSION));
+    } catch {
+      showSignIn();
+      return;
+    }
+  }
+  start();
+}
+
+function start() {
   const id = location.hash.slice(1);
   if (id) select(id, false);
   loadList();
@@ -270,6 +348,7 @@ function boot() {
 window.studio = {
   get list() { return state.list; },
   get detail() { return state.detail; },
+  get signedIn() { return !!state.csrf; },
   reload: loadList,
 };
 

@@ -5,6 +5,7 @@ const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { E2E_DIR, poll, log, outPath, SLOW } = require('./util.js');
+const { mint } = require('./token.js');
 
 const PYTHON = process.env.TB_PYTHON || '/usr/bin/python3';
 const PROBE = path.join(E2E_DIR, 'tools', 'mediaprobe.py');
@@ -38,12 +39,35 @@ function probe(file, { mode = 'info', region } = {}) {
   });
 }
 
-// The studio's JSON API of `daemon` (it answers to loopback without a password).
-async function studio(daemon, p = '', { method = 'GET', body } = {}) {
-  const res = await fetch(`${daemon.url}/studio/api/recordings${p}`, {
-    method, body: body ? JSON.stringify(body) : (method === 'POST' ? '{}' : undefined),
-    headers: body ? { 'content-type': 'application/json' } : {},
+// A staff session on `daemon`'s studio: signed in with a moderator's token, as a studio
+// link does; its cookie and CSRF token go with every request (signaling/staff_http.c).
+async function staffSession(daemon, { fresh = false } = {}) {
+  if (daemon.staff && !fresh) return daemon.staff;
+  const res = await fetch(`${daemon.url}/studio/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: daemon.url },
+    body: JSON.stringify({ token: mint('studio', 'moderator', { name: 'Сотрудник' }) }),
   });
+  const data = await res.json().catch(() => null);
+  if (res.status !== 200) throw new Error(`studio sign-in: ${res.status} ${JSON.stringify(data)}`);
+  const cookie = (res.headers.get('set-cookie') || '').split(';')[0];
+  daemon.staff = { cookie, csrf: data.csrf };
+  return daemon.staff;
+}
+
+// The studio's JSON API of `daemon`, as signed-in staff.
+async function studio(daemon, p = '', { method = 'GET', body } = {}) {
+  const call = async (s) => {
+    const headers = { cookie: s.cookie };
+    if (body) headers['content-type'] = 'application/json';
+    if (method !== 'GET') Object.assign(headers, { 'x-csrf-token': s.csrf, origin: daemon.url });
+    return fetch(`${daemon.url}/studio/api/recordings${p}`, {
+      method, headers, body: body ? JSON.stringify(body) : (method === 'POST' ? '{}' : undefined),
+    });
+  };
+  let res = await call(await staffSession(daemon));
+  // Sessions live in the daemon's memory: after a restart, sign in again.
+  if (res.status === 401) res = await call(await staffSession(daemon, { fresh: true }));
   const data = await res.json().catch(() => null);
   return { status: res.status, data };
 }
@@ -97,6 +121,7 @@ function keepForInspection(daemon) {
 
 module.exports = {
   keepForInspection,
-  RECORDING_ARGS, recordingsDir, sessionDir, readManifest, probe, studio, waitComposition,
+  RECORDING_ARGS, recordingsDir, sessionDir, readManifest, probe, studio, staffSession,
+  waitComposition,
   waitFilesClosed, recorderPids, checkTrackFile,
 };
