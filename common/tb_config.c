@@ -33,6 +33,16 @@ static const key_def keys[] = {
     {"server", "max_message_bytes", KEY_INT, OFF(server.max_message_bytes), "65536", 1024,
      16 * 1024 * 1024},
     {"server", "idle_timeout", KEY_INT, OFF(server.idle_timeout_s), "30", 5, 3600},
+    {"limits", "connections", KEY_INT, OFF(limits.connections), "2000", 1, 1000000},
+    {"limits", "connections_per_address", KEY_INT, OFF(limits.connections_per_address), "100", 1,
+     1000000},
+    {"limits", "join_timeout", KEY_INT, OFF(limits.join_timeout_s), "10", 1, 3600},
+    {"limits", "messages_per_second", KEY_INT, OFF(limits.messages_per_second), "50", 1, 100000},
+    {"limits", "toggles_per_second", KEY_INT, OFF(limits.toggles_per_second), "5", 1, 100000},
+    {"limits", "send_queue_bytes", KEY_INT, OFF(limits.send_queue_bytes), "4194304", 65536,
+     1 << 30},
+    {"limits", "send_timeout", KEY_INT, OFF(limits.send_timeout_s), "15", 1, 3600},
+    {"limits", "rooms", KEY_INT, OFF(limits.rooms), "1000", 1, 1000000},
     {"relay", "ice_addresses", KEY_ADDRS, OFF(relay.ice_addresses), "127.0.0.1", 0, 0},
     {"relay", "port_min", KEY_INT, OFF(relay.port_min), "0", 0, 65535},
     {"relay", "port_max", KEY_INT, OFF(relay.port_max), "0", 0, 65535},
@@ -42,6 +52,9 @@ static const key_def keys[] = {
     {"relay", "rtx_buffer_packets", KEY_INT, OFF(relay.rtx_buffer_packets), "512", 16, 32768},
     {"relay", "pli_throttle_ms", KEY_INT, OFF(relay.pli_throttle_ms), "500", 0, 10000},
     {"relay", "spread_busy_percent", KEY_INT, OFF(relay.spread_busy_percent), "60", 0, 100},
+    {"relay", "connect_timeout", KEY_INT, OFF(relay.connect_timeout_s), "20", 1, 3600},
+    {"relay", "max_remote_candidates", KEY_INT, OFF(relay.max_remote_candidates), "32", 1, 1000},
+    {"relay", "remote_candidates", KEY_STR, OFF(relay.remote_candidates), "auto", 0, 0},
     {"server", "tls_cert", KEY_STR, OFF(server.tls_cert), "", 0, 0},
     {"server", "tls_key", KEY_STR, OFF(server.tls_key), "", 0, 0},
     {"server", "self_signed", KEY_BOOL, OFF(server.self_signed), "false", 0, 0},
@@ -70,6 +83,9 @@ static const key_def keys[] = {
     {"recording", "video_kbps", KEY_INT, OFF(recording.video_kbps), "2500", 100, 50000},
     {"recording", "audio_encoder", KEY_STR, OFF(recording.audio_encoder), "avenc_aac", 0, 0},
     {"recording", "studio_password", KEY_STR, OFF(recording.studio_password), "", 0, 0},
+    {"recording", "change_interval_ms", KEY_INT, OFF(recording.change_interval_ms), "2000", 0,
+     60000},
+    {"recording", "resume_window_s", KEY_INT, OFF(recording.resume_window_s), "600", 0, 86400},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -240,12 +256,30 @@ static int set_value(tb_config *cfg, void *base, const key_def *k, const char *v
     return TB_EINVAL;
 }
 
+/* Tracks one participant may publish: microphone, camera and a screen. */
+#define TRACKS_PER_PARTICIPANT 3
+/* m-lines beyond that: those the client rejected (never reused) and those freed while an
+ * offer was outstanding, which wait for the next answer before they are recycled. */
+#define MLINE_MARGIN 16
+
+/* Settings the relay gets from other sections. A subscribe connection has an m-line for
+ * every track of the others in its room (JSEP recycling keeps it near that,
+ * docs/architecture.md), so its limit follows from the largest room the config allows. */
+static void derive_relay(tb_config *cfg)
+{
+    int most = cfg->rooms.defaults.max_participants;
+    for (int j = 0; j < cfg->rooms.n_defs; j++)
+        most = MAX(most, cfg->rooms.defs[j].max_participants);
+    cfg->relay.max_mlines = most * TRACKS_PER_PARTICIPANT + MLINE_MARGIN;
+}
+
 void tb_config_init_defaults(tb_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     char err[64];
     for (size_t i = 0; i < N_KEYS; i++)
         (void)set_value(cfg, cfg, &keys[i], keys[i].def, "defaults", err, sizeof err);
+    derive_relay(cfg);
 }
 
 static int apply_keyfile(tb_config *cfg, GKeyFile *kf, const char *where, GPtrArray *pending,
@@ -456,6 +490,11 @@ static int check(tb_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "[relay] rtx_buffer_packets: must be a power of two");
         return TB_EINVAL;
     }
+    if (strcmp(r->remote_candidates, "auto") && strcmp(r->remote_candidates, "any")) {
+        snprintf(err, errlen, "[relay] remote_candidates: '%s' is not one of auto, any",
+                 r->remote_candidates);
+        return TB_EINVAL;
+    }
     if (!*cfg->server.listen) {
         snprintf(err, errlen, "[server] listen: must not be empty");
         return TB_EINVAL;
@@ -509,6 +548,8 @@ static int load(tb_config *cfg, const char *path, const char *data, const char *
         rc = check(cfg, err, errlen);
     if (!rc)
         rc = resolve_rooms(cfg, pending, err, errlen);
+    if (!rc)
+        derive_relay(cfg);
     return rc;
 }
 

@@ -36,9 +36,15 @@ typedef struct tb_config_relay {
     int workers; /* 0 = one per core */
     bool prefer_gcm;
     bool ice_lite; /* true: answer connectivity checks, never start them (RFC 8445 §2.5) */
-    int rtx_buffer_packets;  /* 512, power of two */
-    int pli_throttle_ms;     /* 500 */
-    int spread_busy_percent; /* 60: subscribers leave a home worker this busy; 100 = never */
+    int rtx_buffer_packets;    /* 512, power of two */
+    int pli_throttle_ms;       /* 500 */
+    int spread_busy_percent;   /* 60: subscribers leave a home worker this busy; 100 = never */
+    int connect_timeout_s;     /* 20: a connection not connected (ICE + DTLS) by then fails */
+    int max_remote_candidates; /* 32: remote candidates per connection, trickled or in SDP */
+    char *remote_candidates;   /* "auto": only addresses in the scopes of ice_addresses; "any" */
+    /* Not a key: derived from the rooms' max_participants when the config is loaded (the
+     * m-lines a subscribe connection may have, tb_config.c: derive_relay). */
+    int max_mlines;
 } tb_config_relay;
 
 /* The settings of one room: the [rooms] defaults, overridden per room by a
@@ -74,21 +80,39 @@ typedef struct tb_config_auth {
 
 /* Recording and publication ([recording]; signaling/recording.c, telebridge-recorder). */
 typedef struct tb_config_recording {
-    char *dir;             /* "recordings": session folders, relative to var_dir */
-    char *recorder;        /* "": the telebridge-recorder next to the telebridge binary */
-    int min_free_mb;       /* 500: stop recording below this much free disk space */
-    bool compose_after;    /* true: compose when a recorded session ends */
-    char *layout;          /* "speaker" or "grid" */
-    int width, height;     /* 1280 x 720 */
-    int framerate;         /* 25 */
-    char *video_encoder;   /* "x264" or "openh264" */
-    int video_kbps;        /* 2500 */
-    char *audio_encoder;   /* "avenc_aac" or "voaacenc" */
-    char *studio_password; /* "": /studio only from this machine; else HTTP basic auth */
+    char *dir;              /* "recordings": session folders, relative to var_dir */
+    char *recorder;         /* "": the telebridge-recorder next to the telebridge binary */
+    int min_free_mb;        /* 500: stop recording below this much free disk space */
+    bool compose_after;     /* true: compose when a recorded session ends */
+    char *layout;           /* "speaker" or "grid" */
+    int width, height;      /* 1280 x 720 */
+    int framerate;          /* 25 */
+    char *video_encoder;    /* "x264" or "openh264" */
+    int video_kbps;         /* 2500 */
+    char *audio_encoder;    /* "avenc_aac" or "voaacenc" */
+    char *studio_password;  /* "": /studio only from this machine; else HTTP basic auth */
+    int change_interval_ms; /* 2000: shortest time between two recording_start/stop of one
+                               participant (0 = no limit) */
+    int resume_window_s;    /* 600: a room recorded again this soon after a server stop
+                               ended its recording continues it as a new segment (0 = never) */
 } tb_config_recording;
+
+/* What one client may use ([limits]): each limit, when hit, is answered with its own error
+ * code (docs/protocol.md, "Limits"). */
+typedef struct tb_config_limits {
+    int connections;             /* 2000: WebSockets open at once, in total */
+    int connections_per_address; /* 100: ... from one client address */
+    int join_timeout_s;          /* 10: a connection that has not joined by then is closed */
+    int messages_per_second;     /* 50: a connection's requests, all types (burst: twice) */
+    int toggles_per_second;      /* 5: media, hand, consent: changes everyone hears of */
+    int send_queue_bytes;        /* 4 MiB: queued for a client that does not read */
+    int send_timeout_s;          /* 15: a non-empty send queue without progress that long */
+    int rooms;                   /* 1000: rooms open at once */
+} tb_config_limits;
 
 typedef struct tb_config {
     char *path; /* file it came from, or NULL for defaults only */
+    tb_config_limits limits;
     tb_config_server server;
     tb_config_relay relay;
     tb_config_rooms rooms;

@@ -9,17 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Messages queued for one connection before it counts as a client that stopped reading. */
-#define MAX_QUEUED 1024
-
-tb_sig_conn *tb_sig_conn_create(struct lws *wsi, size_t max_rx)
+tb_sig_conn *tb_sig_conn_create(struct lws *wsi, const tb_sig_conn_limits *limits)
 {
     tb_sig_conn *c = g_new0(tb_sig_conn, 1);
     c->wsi = wsi;
     c->rx = g_byte_array_new();
-    c->max_rx = max_rx;
+    c->limits = *limits;
     g_queue_init(&c->out);
-    c->last_rx_us = tb_time_mono_us();
+    c->created_us = c->last_rx_us = c->last_tx_us = tb_time_mono_us();
     /* The numeric address only: lws_get_peer_addresses() also resolves the name, a
      * blocking reverse DNS lookup on the signaling thread for every connection. */
     if (!lws_get_peer_simple(wsi, c->peer, sizeof c->peer))
@@ -48,32 +45,62 @@ void tb_sig_conn_send_json(tb_sig_conn *c, json_t *msg)
 
 void tb_sig_conn_send_text(tb_sig_conn *c, char *text)
 {
-    if (!c->wsi || c->closing) {
+    if (!c->wsi || c->closing || c->dropped) {
         g_free(text);
         return;
     }
-    /* A client that stops reading must not grow our memory without bound. */
-    if (g_queue_get_length(&c->out) > MAX_QUEUED) {
+    size_t len = strlen(text);
+    /* A client that stops reading must not grow our memory without bound. A close
+     * queued behind the data would wait for a writeable callback that never comes: the
+     * connection goes at once. */
+    if (c->out_bytes + len > c->limits.max_queue_bytes) {
         g_free(text);
-        TB_LOG_WARN("%s: send queue full, closing", c->peer);
-        tb_sig_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        tb_sig_conn_drop(c, "its send queue is full (the client does not read)");
         return;
     }
+    if (g_queue_is_empty(&c->out))
+        c->last_tx_us = tb_time_mono_us(); /* the deadline counts from now */
     g_queue_push_tail(&c->out, text);
+    c->out_bytes += len;
     lws_callback_on_writable(c->wsi);
 }
 
 void tb_sig_conn_close(tb_sig_conn *c, int status)
 {
-    if (!c->wsi || c->closing)
+    if (!c->wsi || c->closing || c->dropped)
         return;
     c->closing = true;
+    c->closing_us = tb_time_mono_us();
     c->close_status = status;
     lws_callback_on_writable(c->wsi);
 }
 
+void tb_sig_conn_drop(tb_sig_conn *c, const char *why)
+{
+    if (!c->wsi || c->dropped)
+        return;
+    TB_LOG_WARN("%s: dropping the connection: %s", c->peer, why);
+    c->dropped = true;
+    g_queue_clear_full(&c->out, g_free);
+    g_queue_init(&c->out);
+    c->out_bytes = 0;
+    /* lws closes it from its own loop; CLOSED follows as for any other close. */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+bool tb_sig_conn_stalled(const tb_sig_conn *c, int64_t now_us, int64_t send_timeout_us)
+{
+    if (!c->wsi || c->dropped)
+        return false;
+    if (c->closing && now_us - c->closing_us > send_timeout_us)
+        return true;
+    return c->out.length > 0 && now_us - c->last_tx_us > send_timeout_us;
+}
+
 int tb_sig_conn_on_writeable(tb_sig_conn *c)
 {
+    if (c->dropped)
+        return -1;
     char *text = g_queue_pop_head(&c->out);
     if (!text) {
         if (c->closing) {
@@ -83,6 +110,7 @@ int tb_sig_conn_on_writeable(tb_sig_conn *c)
         return 0;
     }
     size_t len = strlen(text);
+    c->out_bytes -= len;
     unsigned char *buf = g_malloc(LWS_PRE + len);
     memcpy(buf + LWS_PRE, text, len);
     int n = lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
@@ -90,6 +118,7 @@ int tb_sig_conn_on_writeable(tb_sig_conn *c)
     g_free(text);
     if (n < (int)len)
         return -1;
+    c->last_tx_us = tb_time_mono_us();
     if (!g_queue_is_empty(&c->out) || c->closing)
         lws_callback_on_writable(c->wsi);
     return 0;
@@ -102,8 +131,8 @@ tb_sig_rx tb_sig_conn_receive(tb_sig_conn *c, const void *in, size_t len)
         return TB_SIG_RX_IGNORED;
     if (lws_frame_is_binary(c->wsi))
         return TB_SIG_RX_BINARY;
-    if (c->rx->len + len > c->max_rx) {
-        TB_LOG_WARN("%s: message over %zu bytes, closing", c->peer, c->max_rx);
+    if (c->rx->len + len > c->limits.max_rx) {
+        TB_LOG_WARN("%s: message over %zu bytes, closing", c->peer, c->limits.max_rx);
         lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
                          (unsigned char *)"message too large", 17);
         return TB_SIG_RX_TOO_LARGE;

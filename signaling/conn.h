@@ -10,6 +10,8 @@
 #ifndef TB_SIG_CONN_H
 #define TB_SIG_CONN_H
 
+#include "common/tb_rate.h"
+
 #include <glib.h>
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -19,22 +21,37 @@
 typedef struct tb_sig_conn tb_sig_conn;
 struct tb_sig_participant; /* room/room.h */
 
+/* What a connection may hold: set at creation from [server] and [limits]. */
+typedef struct tb_sig_conn_limits {
+    size_t max_rx;          /* largest message received, bytes */
+    size_t max_queue_bytes; /* queued for sending; past it the connection is dropped */
+} tb_sig_conn_limits;
+
 struct tb_sig_conn {
-    struct lws *wsi; /* not owned; NULL once lws closed it */
-    GByteArray *rx;  /* owned: the message being reassembled, capped at max_rx */
-    size_t max_rx;
-    GQueue out; /* owned char* JSON texts waiting for writeable */
-    /* not owned: the participant that joined over this connection, NULL until then.
-     * Set and read by room/ only; conn.c never looks inside it. */
+    struct lws *wsi;           /* [main] not owned; NULL once lws closed it */
+    GByteArray *rx;            /* [main] owned: the message being reassembled, capped */
+    tb_sig_conn_limits limits; /* [main] */
+    GQueue out;                /* [main] owned char* JSON texts waiting for writeable */
+    size_t out_bytes;          /* [main] bytes in `out` */
+    /* [main] not owned: the participant that joined over this connection, NULL until
+     * then. Set and read by room/ only; conn.c never looks inside it. */
     struct tb_sig_participant *participant;
-    int64_t last_rx_us; /* monotonic time of the last bytes received */
-    bool closing;       /* close after the queue drains */
-    int close_status;
-    char peer[64]; /* numeric address for logs */
+    int64_t created_us; /* [main] monotonic */
+    int64_t last_rx_us; /* [main] monotonic time of the last bytes received */
+    int64_t last_tx_us; /* [main] the last message written, or when `out` last became
+                           non-empty: what the send deadline measures from */
+    int64_t closing_us; /* [main] when the close was asked for */
+    bool closing;       /* [main] close after the queue drains */
+    bool dropped;       /* [main] lws was told to close it now, unsent data lost */
+    int close_status;   /* [main] */
+    tb_rate rate[2];    /* [main] request buckets: all types, toggles (room/protocol.c) */
+    unsigned refused;   /* [main] requests refused in a row for their rate */
+    bool counted;       /* [main] counted by the server's admission (admission.h) */
+    char peer[64];      /* [main] numeric address for logs and per-address limits */
 };
 
-/* A connection for `wsi` whose messages may hold `max_rx` bytes (transfer full). */
-tb_sig_conn *tb_sig_conn_create(struct lws *wsi, size_t max_rx);
+/* A connection for `wsi` (transfer full). */
+tb_sig_conn *tb_sig_conn_create(struct lws *wsi, const tb_sig_conn_limits *limits);
 void tb_sig_conn_destroy(tb_sig_conn *c);
 
 /* The result of tb_sig_conn_receive. */
@@ -60,6 +77,12 @@ void tb_sig_conn_send_text(tb_sig_conn *c, char *text);
 void tb_sig_conn_send_json(tb_sig_conn *c, json_t *msg);
 /* Queues a close with `status` after what is already queued. */
 void tb_sig_conn_close(tb_sig_conn *c, int status);
+/* Closes it now, dropping what is queued: for a client that does not read (or a close
+ * that never completes). lws calls CLOSED soon after, from its own loop. */
+void tb_sig_conn_drop(tb_sig_conn *c, const char *why);
+/* Has it sent nothing for `send_timeout_us` with data waiting, or not closed within
+ * `send_timeout_us` of being asked to? */
+bool tb_sig_conn_stalled(const tb_sig_conn *c, int64_t now_us, int64_t send_timeout_us);
 /* lws says the connection is writeable: one message out, or the close. Returns what the
  * lws callback must return (-1: close now). */
 int tb_sig_conn_on_writeable(tb_sig_conn *c);

@@ -14,6 +14,7 @@
  * locks. One protocol callback with a switch calling one function per case. */
 #define TB_LOG_CAT "sig/server"
 #include "signaling/tb_sig.h"
+#include "signaling/admission.h"
 #include "signaling/recording/recording.h"
 #include "signaling/tls.h"
 #include "common/tb_error.h"
@@ -23,21 +24,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#define IDLE_CHECK_S 5
+#define CHECK_S 1 /* how often connections are checked for deadlines */
+/* lws log lines passed on per second; the rest are counted and summed up. */
+#define LWS_LOG_PER_S 10
 
 struct tb_sig_server {
-    const tb_config *cfg;      /* not owned */
-    tb_relay *relay;           /* not owned */
-    struct lws_context *lws;   /* owned */
-    tb_rec_catalog *catalog;   /* owned: var_dir/telebridge.db */
-    GBytes *token_key;         /* owned: the HS256 key of join tokens (access/auth.c) */
-    char *tls_cert, *tls_key;  /* owned: PEM paths when serving https/wss, else NULL */
-    tb_sig_hub *hub;           /* owned: the rooms */
-    tb_sig_recorder *recorder; /* owned: recorder processes, compositions */
-    tb_sig_staff *staff;       /* owned: staff sessions (/studio) */
-    tb_sig_staff_http gate;    /* the staff gate of HTTP requests */
-    tb_sig_http_media media;   /* the recordings' HTTP protocol's user */
-    GList *conns;              /* tb_sig_conn* open WebSocket connections, owned */
+    const tb_config *cfg;        /* not owned */
+    tb_relay *relay;             /* not owned */
+    struct lws_context *lws;     /* owned */
+    tb_rec_catalog *catalog;     /* owned: var_dir/telebridge.db */
+    GBytes *token_key;           /* owned: the HS256 key of join tokens (access/auth.c) */
+    char *tls_cert, *tls_key;    /* owned: PEM paths when serving https/wss, else NULL */
+    tb_sig_hub *hub;             /* owned: the rooms */
+    tb_sig_recorder *recorder;   /* owned: recorder processes, compositions */
+    tb_sig_staff *staff;         /* owned: staff sessions (/studio) */
+    tb_sig_staff_http gate;      /* the staff gate of HTTP requests */
+    tb_sig_http_media media;     /* the recordings' HTTP protocol's user */
+    GList *conns;                /* tb_sig_conn* open WebSocket connections, owned */
+    tb_sig_admission *admission; /* owned: connection caps, descriptor budget */
     guint idle_timer;
     int port;
     char *web_root_abs;
@@ -46,16 +50,32 @@ struct tb_sig_server {
     struct lws_protocols protocols[4]; /* lws keeps pointing at them */
 };
 
+/* A new WebSocket: counted against the caps, or told why not and closed. */
 static tb_sig_conn *conn_open(tb_sig_server *srv, struct lws *wsi)
 {
-    tb_sig_conn *c = tb_sig_conn_create(wsi, (size_t)srv->cfg->server.max_message_bytes);
+    tb_sig_conn_limits lim = {(size_t)srv->cfg->server.max_message_bytes,
+                              (size_t)srv->cfg->limits.send_queue_bytes};
+    tb_sig_conn *c = tb_sig_conn_create(wsi, &lim);
     srv->conns = g_list_prepend(srv->conns, c);
+    const char *refused = tb_sig_admission_enter(srv->admission, c->peer);
+    c->counted = refused == NULL;
+    if (refused) {
+        TB_LOG_WARN("%s: WebSocket refused (%s; %d open)", c->peer, refused,
+                    tb_sig_admission_count(srv->admission));
+        tb_sig_error(c, NULL, refused, "%s",
+                     !strcmp(refused, "too_many_connections")
+                         ? "the server has as many connections as it takes: try again later"
+                         : "too many connections from your address");
+        tb_sig_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+    }
     return c;
 }
 
 static void conn_free(tb_sig_server *srv, tb_sig_conn *c)
 {
     srv->conns = g_list_remove(srv->conns, c);
+    if (c->counted)
+        tb_sig_admission_leave(srv->admission, c->peer);
     tb_sig_conn_destroy(c);
 }
 
@@ -78,13 +98,43 @@ static int on_receive(tb_sig_server *srv, tb_sig_conn *c, const void *in, size_t
     return 0;
 }
 
-/* Upgrades are accepted on any path by lws; only /ws is ours. */
-static int filter_connection(struct lws *wsi)
+/* Upgrades are accepted on any path by lws; only /ws is ours. A browser names the page
+ * that opens a WebSocket in Origin: a page of another site may not (cross-site
+ * WebSocket hijacking). Clients that are not browsers send no Origin. */
+static int filter_connection(tb_sig_server *srv, struct lws *wsi)
 {
     char uri[64] = "";
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws") != 0)
         return -1;
-    return strcmp(uri, "/ws") == 0 ? 0 : -1;
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+    if (n <= 0)
+        return 0;
+    char origin[256] = "";
+    if (n >= (int)sizeof origin || lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0 ||
+        !tb_sig_origin_allowed(srv->cfg, srv->port, srv->tls_cert != NULL, origin)) {
+        char peer[64] = "?";
+        lws_get_peer_simple(wsi, peer, sizeof peer);
+        TB_LOG_WARN("%s: WebSocket from the foreign origin '%.80s' refused", peer, origin);
+        return -1;
+    }
+    return 0;
+}
+
+/* A TCP connection was accepted (any protocol): refused at once near the descriptor
+ * limit. */
+static int filter_network(tb_sig_server *srv, void *args)
+{
+    const struct lws_filter_network_conn_args *a = args;
+    if (a && !tb_sig_admission_fd_ok(srv->admission, (int)a->accept_fd)) {
+        static int64_t last_us;
+        int64_t now = tb_time_mono_us();
+        if (now - last_us > G_USEC_PER_SEC) {
+            TB_LOG_WARN("near the descriptor limit: refusing new connections");
+            last_us = now;
+        }
+        return 1;
+    }
+    return 0;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -93,8 +143,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     tb_sig_server *srv = lws_context_user(lws_get_context(wsi));
     tb_sig_conn **pc = user;
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return filter_network(srv, user); /* user: the accept's arguments, not a conn */
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return filter_connection(wsi);
+        return filter_connection(srv, wsi);
     case LWS_CALLBACK_ESTABLISHED:
         *pc = conn_open(srv, wsi);
         TB_LOG_DEBUG("%s: WebSocket open", (*pc)->peer);
@@ -148,23 +200,57 @@ static void fill_protocols(tb_sig_server *srv)
     p[3] = (struct lws_protocols){NULL, NULL, 0, 0, 0, NULL, 0};
 }
 
+/* Every second: connections that never joined, went silent, or stopped reading. */
 static gboolean idle_check(gpointer data)
 {
     tb_sig_server *srv = data;
-    int64_t limit = (int64_t)srv->cfg->server.idle_timeout_s * G_USEC_PER_SEC;
+    const tb_config *cfg = srv->cfg;
+    int64_t idle = (int64_t)cfg->server.idle_timeout_s * G_USEC_PER_SEC;
+    int64_t join = (int64_t)cfg->limits.join_timeout_s * G_USEC_PER_SEC;
+    int64_t send = (int64_t)cfg->limits.send_timeout_s * G_USEC_PER_SEC;
     int64_t now = tb_time_mono_us();
     for (GList *l = srv->conns; l; l = l->next) {
         tb_sig_conn *c = l->data;
-        if (now - c->last_rx_us > limit) {
-            TB_LOG_INFO("%s: silent for %d s, closing", c->peer, srv->cfg->server.idle_timeout_s);
+        if (tb_sig_conn_stalled(c, now, send)) {
+            tb_sig_conn_drop(c, c->closing ? "its close did not complete"
+                                           : "it takes nothing of what is sent to it");
+        } else if (c->closing || c->dropped) {
+            continue;
+        } else if (!c->participant && now - c->created_us > join) {
+            TB_LOG_INFO("%s: no join within %d s, closing", c->peer, cfg->limits.join_timeout_s);
+            tb_sig_error(c, NULL, "join_timeout", "no join within %d s",
+                         cfg->limits.join_timeout_s);
+            tb_sig_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        } else if (now - c->last_rx_us > idle) {
+            TB_LOG_INFO("%s: silent for %d s, closing", c->peer, cfg->server.idle_timeout_s);
             tb_sig_conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY);
         }
     }
     return G_SOURCE_CONTINUE;
 }
 
+/* The admission of the server lws logs for (one server per process). */
+static tb_sig_admission *log_admission;
+
+/* lws's log lines into ours, at most LWS_LOG_PER_S a second (a failing accept() logs one
+ * line per attempt); the rest are counted. A failed accept() for lack of descriptors
+ * gives back the spare one (admission.h). */
 static void log_emit(int level, const char *line)
 {
+    static tb_rate rate;
+    static unsigned suppressed;
+    if (log_admission && strstr(line, "accept") &&
+        (strstr(line, "Too many open files") || strstr(line, "errno 24")))
+        tb_sig_admission_out_of_fds(log_admission);
+    int64_t now = tb_time_mono_us();
+    if (!tb_rate_take(&rate, LWS_LOG_PER_S, LWS_LOG_PER_S, now)) {
+        suppressed++;
+        return;
+    }
+    if (suppressed) {
+        tb_log_write(TB_LOG_LEVEL_WARN, "lws", "(%u similar lines not shown)", suppressed);
+        suppressed = 0;
+    }
     char buf[256];
     g_strlcpy(buf, line, sizeof buf);
     g_strchomp(buf);
@@ -210,6 +296,8 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     int stale = tb_rec_catalog_sessions_close_stale(srv->catalog);
     if (stale > 0)
         TB_LOG_WARN("%d session(s) were still open from a previous run: marked interrupted", stale);
+    srv->admission = tb_sig_admission_create(cfg);
+    log_admission = srv->admission;
     srv->hub = tb_sig_hub_create(cfg, relay, srv->catalog, srv->token_key);
     srv->recorder = tb_sig_recorder_create(srv->hub);
     srv->staff = tb_sig_staff_create(cfg, srv->token_key);
@@ -273,7 +361,7 @@ tb_sig_server *tb_sig_server_create(const tb_config *cfg, tb_relay *relay, GMain
     srv->port = vh ? lws_get_vhost_listen_port(vh) : cfg->server.port;
     srv->gate.port = srv->port; /* port 0 in tests: the Host and Origin checks need the real one */
     srv->gate.tls = srv->tls_cert != NULL;
-    srv->idle_timer = g_timeout_add_seconds(IDLE_CHECK_S, idle_check, srv);
+    srv->idle_timer = g_timeout_add_seconds(CHECK_S, idle_check, srv);
     return srv;
 }
 
@@ -306,6 +394,9 @@ void tb_sig_server_destroy(tb_sig_server *srv)
     tb_sig_recorder_destroy(srv->recorder);
     tb_sig_hub_destroy(srv->hub);
     tb_sig_staff_destroy(srv->staff);
+    if (log_admission == srv->admission)
+        log_admission = NULL;
+    tb_sig_admission_destroy(srv->admission);
     tb_rec_catalog_close(srv->catalog);
     if (srv->token_key)
         g_bytes_unref(srv->token_key);

@@ -54,7 +54,7 @@ if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
     echo "run-system: WARNING: tests/e2e/node_modules missing: run scripts/install-deps.sh --test"
 fi
 
-ALL="bad_input access studio tls bad_input_media nack room reconnect interop bench_smoke moderation hearing waiting screen site tls_browser recording_control roster recording recording_crash recording_align recording_archive"
+ALL="bad_input access studio hostile tls bad_input_media nack room reconnect interop bench_smoke moderation hearing waiting screen site tls_browser recording_control roster recording recording_crash recording_align recording_archive"
 [ $# -eq 0 ] && set -- $ALL
 
 passed=0
@@ -64,7 +64,7 @@ flaky_names=""
 n=0
 for t in "$@"; do
     case "$t" in
-        bad_input | access | studio | tls) file="$here/tests/integration/$t.py" ;;
+        bad_input | access | studio | hostile | tls) file="$here/tests/integration/$t.py" ;;
         bench_smoke) file="$here/tests/bench/smoke.sh" ;;
         room | reconnect | interop | bad_input_media | nack) file="$here/tests/e2e/$t.test.js" ;;
         moderation | hearing | waiting | screen | site | tls_browser) file="$here/tests/e2e/${t%_browser}.test.js" ;;

@@ -16,6 +16,7 @@
 #include "signaling/access/access.h"
 #include "common/tb_error.h"
 #include "common/tb_log.h"
+#include "common/tb_rate.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -36,10 +37,7 @@ struct tb_sig_staff_session {
     int64_t created_us, used_us;            /* monotonic */
 };
 
-typedef struct bucket {
-    double tokens;
-    int64_t at_us;
-} bucket;
+typedef tb_rate bucket;
 
 struct tb_sig_staff {
     const tb_config *cfg; /* not owned */
@@ -86,6 +84,8 @@ static bool same_secret(const char *a, const char *b)
     return CRYPTO_memcmp(a, b, la) == 0;
 }
 
+#define REFILL_PER_S (1.0 / SIGNIN_REFILL_S)
+
 /* The address's bucket after refilling it; NULL when the table is full of others. */
 static bucket *bucket_of(tb_sig_staff *s, const char *addr, int64_t now_us)
 {
@@ -97,22 +97,17 @@ static bucket *bucket_of(tb_sig_staff *s, const char *addr, int64_t now_us)
             gpointer k, v;
             g_hash_table_iter_init(&it, s->failures);
             while (g_hash_table_iter_next(&it, &k, &v)) {
-                bucket *o = v;
-                if (o->tokens + (double)(now_us - o->at_us) / (SIGNIN_REFILL_S * 1e6) >=
-                    SIGNIN_BURST)
+                tb_rate_refill(v, REFILL_PER_S, SIGNIN_BURST, now_us);
+                if (((bucket *)v)->tokens >= SIGNIN_BURST)
                     g_hash_table_iter_remove(&it);
             }
             if (g_hash_table_size(s->failures) >= MAX_THROTTLED)
                 return NULL;
         }
         b = g_new0(bucket, 1);
-        b->tokens = SIGNIN_BURST;
-        b->at_us = now_us;
         g_hash_table_insert(s->failures, g_strdup(addr), b);
     }
-    b->tokens = MIN((double)SIGNIN_BURST,
-                    b->tokens + (double)(now_us - b->at_us) / (SIGNIN_REFILL_S * 1e6));
-    b->at_us = now_us;
+    tb_rate_refill(b, REFILL_PER_S, SIGNIN_BURST, now_us);
     return b;
 }
 
@@ -121,16 +116,15 @@ int tb_sig_staff_throttled(tb_sig_staff *s, const char *addr, int64_t now_us)
     bucket *b = bucket_of(s, addr, now_us);
     if (!b)
         return SIGNIN_REFILL_S;
-    if (b->tokens >= 1.0)
-        return 0;
-    return (int)((1.0 - b->tokens) * SIGNIN_REFILL_S) + 1;
+    double wait = tb_rate_wait_s(b, REFILL_PER_S);
+    return wait > 0 ? (int)wait + 1 : 0;
 }
 
 void tb_sig_staff_failed(tb_sig_staff *s, const char *addr, int64_t now_us)
 {
     bucket *b = bucket_of(s, addr, now_us);
     if (b)
-        b->tokens = MAX(0.0, b->tokens - 1.0);
+        (void)tb_rate_take(b, REFILL_PER_S, SIGNIN_BURST, now_us);
 }
 
 bool tb_sig_staff_password_ok(tb_sig_staff *s, const char *password)

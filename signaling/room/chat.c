@@ -11,6 +11,7 @@
 
 #define CHAT_HISTORY    100
 #define CHAT_MAX_CHARS  2000
+#define CHAT_BURST      10.0 /* messages at once */
 #define CHAT_PER_SECOND 1.0
 
 /* 1..CHAT_MAX_CHARS characters; newlines and tabs allowed, other controls not. */
@@ -26,20 +27,6 @@ static bool valid_text(const char *s)
         if (g_unichar_iscntrl(c) && c != '\n' && c != '\t')
             return false;
     }
-    return true;
-}
-
-static bool take_token(tb_sig_participant *p)
-{
-    int64_t now = tb_time_mono_us();
-    if (p->chat_last_us)
-        p->chat_tokens =
-            MIN(TB_SIG_CHAT_BURST, p->chat_tokens + (double)(now - p->chat_last_us) /
-                                                        G_USEC_PER_SEC * CHAT_PER_SECOND);
-    p->chat_last_us = now;
-    if (p->chat_tokens < 1.0)
-        return false;
-    p->chat_tokens -= 1.0;
     return true;
 }
 
@@ -64,7 +51,7 @@ void tb_sig_chat_send(tb_sig_request *r)
                     CHAT_MAX_CHARS);
         return;
     }
-    if (!take_token(p)) {
+    if (!tb_rate_take(&p->chat_rate, CHAT_PER_SECOND, CHAT_BURST, tb_time_mono_us())) {
         tb_sig_fail(r, "rate_limited", "too many messages: wait a moment");
         return;
     }

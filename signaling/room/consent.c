@@ -16,7 +16,12 @@ void tb_sig_consent_set(tb_sig_request *r)
         tb_sig_fail(r, "bad_request", "field 'recording' must be a boolean");
         return;
     }
-    p->consent = json_is_true(v) ? 1 : 0;
+    int consent = json_is_true(v) ? 1 : 0;
+    if (consent == p->consent) { /* said again: nothing to record or tell */
+        tb_sig_ok(r, NULL);
+        return;
+    }
+    p->consent = consent;
     tb_sig_audit(p->room, p, p->consent ? "consent_given" : "consent_refused", p, NULL);
     tb_sig_ok(r, NULL);
     tb_sig_participant_changed(p);
@@ -36,6 +41,9 @@ void tb_sig_consent_request(tb_sig_request *r)
     }
     tb_sig_audit(room, me, "consent_request", NULL, NULL);
     tb_sig_ok(r, NULL);
+    /* Everyone's consent is asked for again: a consultation's recording stops until
+     * they all have given it. */
+    tb_sig_room_consent_changed(room);
     tb_sig_room_broadcast(room, NULL,
                           json_pack("{s:s, s:s}", "type", "consent_request", "by_name", me->name));
     tb_sig_room_state_changed(room);

@@ -221,6 +221,10 @@ void tb_sig_mod_room_set(tb_sig_request *r)
     }
     tb_sig_audit(room, me, "room_set", NULL, detail);
     tb_sig_ok(r, NULL);
+    /* A room made a consultation mid-meeting may go on being recorded only with
+     * everyone's consent. */
+    if (ch.kind >= 0)
+        tb_sig_room_consent_changed(room);
     tb_sig_room_state_changed(room);
     /* Without a waiting room, whoever waits comes in. */
     while (!room->waiting_room && room->waiting->len)

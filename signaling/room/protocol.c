@@ -3,11 +3,31 @@
  * checks its own fields. Every request gets exactly one reply or error.
  *
  * The room's own request types are in the table below; modules above room/ add theirs
- * with tb_sig_hub_add_requests (recording/ adds recording_start and recording_stop). */
+ * with tb_sig_hub_add_requests (recording/ adds recording_start and recording_stop).
+ *
+ * Rate limits, per connection ([limits]): every request spends a token of one bucket
+ * (messages_per_second, bursts of twice that), and the toggles that everyone in the room
+ * hears of (media, hand, consent) one of a second (toggles_per_second): one client sent
+ * 54,416 `media` toggles in 10 s, and every participant got each. A request over its
+ * rate is answered `rate_limited`; a client that goes on sending while refused is
+ * disconnected. */
 #define TB_LOG_CAT "sig/protocol"
 #include "signaling/room/requests.h"
+#include "common/tb_time.h"
 
 #include <string.h>
+
+enum { RATE_ALL = 0, RATE_TOGGLES = 1 };
+
+/* Requests refused in a row, in multiples of the burst, before the connection goes. */
+#define REFUSED_BURSTS 4
+
+/* The requests whose effect is broadcast to the whole room (and that a client can
+ * repeat at no cost): the toggles. */
+static bool is_toggle(const char *type)
+{
+    return !strcmp(type, "media") || !strcmp(type, "hand") || !strcmp(type, "consent");
+}
 
 typedef tb_sig_handler handler;
 
@@ -80,18 +100,48 @@ static const handler *find(tb_sig_hub *hub, const char *type, void **user)
     return NULL;
 }
 
+/* Spends the request's tokens; false (and answered) when it is over its rate. */
+static bool within_rate(tb_sig_hub *hub, tb_sig_conn *c, const char *type, json_t *id)
+{
+    const tb_config_limits *lim = &hub->cfg->limits;
+    int64_t now = tb_time_mono_us();
+    double all = lim->messages_per_second, toggles = lim->toggles_per_second;
+    bool ok = tb_rate_take(&c->rate[RATE_ALL], all, 2 * all, now);
+    if (ok && is_toggle(type))
+        ok = tb_rate_take(&c->rate[RATE_TOGGLES], toggles, 2 * toggles, now);
+    if (ok) {
+        c->refused = 0;
+        return true;
+    }
+    if (++c->refused > REFUSED_BURSTS * 2 * (unsigned)lim->messages_per_second) {
+        TB_LOG_WARN("%s: still flooding after %u refused requests: disconnecting", c->peer,
+                    c->refused);
+        tb_sig_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        return false;
+    }
+    if (c->refused == 1)
+        TB_LOG_INFO("%s: requests over their rate ('%.32s')", c->peer, type);
+    tb_sig_error(c, id, "rate_limited", "too many '%.32s' requests: slow down", type);
+    return false;
+}
+
 void tb_sig_protocol_handle(tb_sig_hub *hub, tb_sig_conn *c, const char *text, size_t len)
 {
     json_error_t jerr;
     json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!msg || !json_is_object(msg)) {
-        tb_sig_error(c, NULL, "bad_json", "%s",
-                     msg ? "a message must be a JSON object" : jerr.text);
+        if (within_rate(hub, c, "(not JSON)", NULL))
+            tb_sig_error(c, NULL, "bad_json", "%s",
+                         msg ? "a message must be a JSON object" : jerr.text);
         json_decref(msg);
         return;
     }
     const char *type = json_string_value(json_object_get(msg, "type"));
     json_t *id = json_object_get(msg, "id");
+    if (!within_rate(hub, c, type ? type : "(no type)", id)) {
+        json_decref(msg);
+        return;
+    }
     if (!type) {
         tb_sig_error(c, id, "bad_request", "field 'type' must be a string");
         json_decref(msg);

@@ -21,6 +21,7 @@
 #include "signaling/conn.h"
 #include "common/tb_config.h"
 #include "common/tb_log.h"
+#include "common/tb_rate.h"
 #include "recorder/tb_rec_catalog.h"
 #include "relay/tb_relay.h"
 
@@ -112,12 +113,12 @@ struct tb_sig_participant {
     int64_t hand_log_id;            /* [main] speaking-log row of the raised hand, 0 = none */
     bool floor;                     /* [main] holds the room's floor */
     bool mod_muted[TB_SIG_N_MEDIA]; /* [main] muted by a moderator: not forwarded by the relay */
-    int consent;          /* [main] recording consent: -1 not given yet, 0 refused, 1 given */
-    double chat_tokens;   /* [main] chat rate limit (token bucket, chat.c) */
-    int64_t chat_last_us; /* [main] last refill of chat_tokens, monotonic */
-    int64_t roster_seq;   /* [main] the last arrival it was told of (roster.c); 0 = not entered */
-    char *json_text;      /* [main] owned: its JSON, serialised (snapshot.c); NULL = not made */
-    char *json_tracks;    /* [main] owned: the tracks that JSON listed */
+    int consent;         /* [main] recording consent: -1 not given yet, 0 refused, 1 given */
+    tb_rate chat_rate;   /* [main] chat rate limit (chat.c) */
+    bool update_pending; /* [main] a participant_updated about it is due (room.c) */
+    int64_t roster_seq;  /* [main] the last arrival it was told of (roster.c); 0 = not entered */
+    char *json_text;     /* [main] owned: its JSON, serialised (snapshot.c); NULL = not made */
+    char *json_tracks;   /* [main] owned: the tracks that JSON listed */
     tb_sig_participant_key json_key; /* [main] the other fields that JSON was made from */
 };
 
@@ -154,6 +155,7 @@ struct tb_sig_room {
     GPtrArray *pending_joins; /* [main] arrivals not yet announced to all (roster.c) */
     int64_t join_seq;         /* [main] sequence number of the last arrival */
     guint roster_idle;        /* [main] announces pending_joins when the loop is idle */
+    guint updates_idle;       /* [main] sends the due participant_updated events */
 };
 
 tb_sig_room *tb_sig_room_get(tb_sig_hub *hub, const char *name, bool create);
@@ -182,7 +184,8 @@ json_t *tb_sig_room_state_json(tb_sig_room *room);
 /* Sends room_updated to everyone. */
 void tb_sig_room_state_changed(tb_sig_room *room);
 
-/* Sends participant_updated about p to everyone (p included). */
+/* Sends participant_updated about p to everyone (p included), coalesced: once per
+ * main-loop turn, before any other broadcast to the room. */
 void tb_sig_participant_changed(tb_sig_participant *p);
 /* May p publish microphone and camera now (role, floor, admitted)? */
 bool tb_sig_participant_may_publish(const tb_sig_participant *p);
@@ -256,9 +259,8 @@ void tb_sig_floor_room_closing(tb_sig_room *room);
 /* p leaves: its floor ends, its hand's row in the speaking log closes. */
 void tb_sig_floor_participant_left(tb_sig_participant *p);
 
-/* chat.c: the recent messages a newcomer gets (transfer full); the bucket's burst. */
+/* chat.c: the recent messages a newcomer gets (transfer full). */
 json_t *tb_sig_chat_history(tb_sig_room *room);
-#define TB_SIG_CHAT_BURST 10.0 /* messages at once, refilled at one per second */
 
 /* consent.c: may the room be recorded now? Outside consultations always; in a
  * consultation only when every admitted participant said yes (why says who did not). */

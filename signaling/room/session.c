@@ -131,6 +131,12 @@ void tb_sig_session_join(tb_sig_request *r)
         tb_sig_grant_clear(&g);
         return;
     }
+    if (!tb_sig_room_get(r->hub, room_name, false) &&
+        (int)g_hash_table_size(r->hub->rooms) >= r->hub->cfg->limits.rooms) {
+        tb_sig_fail(r, "room_limit", "the server has as many meetings open as it takes");
+        tb_sig_grant_clear(&g);
+        return;
+    }
     tb_sig_room *room = tb_sig_room_get(r->hub, room_name, true);
     bool admitted = !room->waiting_room || (g.perms & TB_SIG_PERM_MODERATE);
     tb_sig_participant *p = tb_sig_room_add(room, c, name, &g, admitted);
