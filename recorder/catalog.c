@@ -108,7 +108,7 @@ tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen)
         g_free(cat);
         return NULL;
     }
-    sqlite3_busy_timeout(cat->db, 5000);
+    sqlite3_busy_timeout(cat->db, TB_REC_CATALOG_BUSY_MS);
     cat->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, stmt_free);
     sqlite3_exec(cat->db,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"

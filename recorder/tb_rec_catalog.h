@@ -19,6 +19,12 @@
 
 typedef struct tb_rec_catalog tb_rec_catalog;
 
+/* How long a statement waits for another process's write lock (the CLI, a composition)
+ * before failing with SQLITE_BUSY. The daemon's signaling thread must not stall for
+ * seconds on it: a failed write is logged and the meeting goes on. WAL mode means
+ * readers never wait. */
+#define TB_REC_CATALOG_BUSY_MS 250
+
 /* Opens (creating, migrating) the catalog at `path`. NULL with err filled on failure. */
 tb_rec_catalog *tb_rec_catalog_open(const char *path, char *err, size_t errlen);
 void tb_rec_catalog_close(tb_rec_catalog *cat);

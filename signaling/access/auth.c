@@ -40,9 +40,12 @@ static GBytes *read_key_file(const char *path, char *err, size_t errlen)
                  path, MIN_SECRET);
         return NULL;
     }
+    /* Whoever reads the key mints moderator tokens: refuse to run with it exposed. */
     struct stat st;
-    if (stat(path, &st) == 0 && (st.st_mode & 077))
-        TB_LOG_WARN("token key %s can be read by other users: chmod 600 it", path);
+    if (stat(path, &st) == 0 && (st.st_mode & 077)) {
+        snprintf(err, errlen, "token key %s can be read by other users: chmod 600 it", path);
+        return NULL;
+    }
     size_t n = strlen(text);
     return g_bytes_new_take(g_steal_pointer(&text), n);
 }

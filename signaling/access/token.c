@@ -156,17 +156,22 @@ static bool valid_text(const char *s, glong max_chars)
     return true;
 }
 
+/* Times past this (the year 33658) are no dates: refusing them keeps `exp + leeway` and
+ * the like far from overflowing. */
+#define MAX_NUMERIC_DATE 1000000000000LL
+
 /* An optional integer time claim (NumericDate, RFC 7519 section 2). */
 static bool time_claim(json_t *payload, const char *key, bool required, int64_t *out)
 {
     json_t *v = json_object_get(payload, key);
     if (!v)
         return !required;
-    if (json_is_integer(v)) {
+    if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+        json_integer_value(v) < MAX_NUMERIC_DATE) {
         *out = (int64_t)json_integer_value(v);
         return true;
     }
-    if (json_is_real(v) && json_real_value(v) > 0 && json_real_value(v) < 1e12) {
+    if (json_is_real(v) && json_real_value(v) > 0 && json_real_value(v) < MAX_NUMERIC_DATE) {
         *out = (int64_t)json_real_value(v);
         return true;
     }

@@ -41,6 +41,11 @@ static void test_key_file(void)
     g_assert_true(g_bytes_equal(k1, k2)); /* made once, then read back */
     g_bytes_unref(k1);
     g_bytes_unref(k2);
+    /* A key others can read is refused (it only warned before). */
+    g_assert_cmpint(chmod(path, 0644), ==, 0);
+    g_assert_null(tb_sig_auth_load_key(&cfg, err, sizeof err));
+    g_assert_nonnull(strstr(err, "chmod 600"));
+    g_assert_cmpint(chmod(path, 0600), ==, 0);
     tb_config_clear(&cfg);
 
     const char *short_ov[] = {"auth.secret=short", NULL};

@@ -105,6 +105,18 @@ static void test_hand_made_and_times(void)
                                        "\"exp\":1800009999,\"nbf\":1800001000}",
                                        KEY, KEYLEN);
     g_assert_cmpint(verify(early, &c), ==, TB_SIG_TOKEN_NOT_YET_VALID);
+    /* Absurd times are malformed, not an overflow of exp + leeway (UBSan: signed
+     * overflow with exp = INT64_MAX before). */
+    const char *absurd[] = {"9223372036854775807", "9223372036854775790", "-9223372036854775808",
+                            "1000000000000"};
+    for (size_t i = 0; i < G_N_ELEMENTS(absurd); i++) {
+        g_autofree char *payload =
+            g_strdup_printf("{\"sub\":\"x\",\"room\":\"r\",\"role\":\"site\","
+                            "\"exp\":%s,\"nbf\":%s}",
+                            absurd[i], absurd[i]);
+        g_autofree char *t = hand_made(hdr, payload, KEY, KEYLEN);
+        g_assert_cmpint(verify(t, &c), ==, TB_SIG_TOKEN_MALFORMED);
+    }
 }
 
 static void test_forged(void)
