@@ -68,6 +68,7 @@ static const key_def keys[] = {
     {"rooms", "title", KEY_STR, OFF(rooms.defaults.title), "", 0, 0},
     {"rooms", "default_room", KEY_STR, OFF(rooms.default_room), "welcome", 0, 0},
     {"rooms", "empty_timeout", KEY_INT, OFF(rooms.empty_timeout_s), "30", 0, 86400},
+    {"rooms", "ban_keep", KEY_INT, OFF(rooms.ban_keep_s), "86400", 0, 366 * 86400},
     {"auth", "secret", KEY_STR, OFF(auth.secret), "", 0, 0},
     {"auth", "token_ttl", KEY_INT, OFF(auth.token_ttl_s), "86400", 60, 366 * 86400},
     {"rooms", "recording", KEY_STR, OFF(rooms.defaults.recording), "moderators", 0, 0},

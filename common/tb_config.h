@@ -69,6 +69,7 @@ typedef struct tb_config_rooms {
     tb_config_room defaults; /* the [rooms] keys */
     char *default_room;      /* "welcome": room of the join link printed at start */
     int empty_timeout_s;     /* 30: an empty room keeps its state (bans, lock) this long */
+    int ban_keep_s;          /* 86400: bans and the lock outlive a closed room this long */
     tb_config_room *defs;    /* the [room:NAME] sections, resolved */
     int n_defs;
 } tb_config_rooms;

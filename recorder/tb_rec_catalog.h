@@ -48,6 +48,24 @@ int tb_rec_catalog_session_end(tb_rec_catalog *cat, const char *session_id);
  * called at start-up. Returns the number marked, or a negative code. */
 int tb_rec_catalog_sessions_close_stale(tb_rec_catalog *cat);
 
+/* ---- holds: bans and locks that outlive a session (catalog_holds.c) ---- */
+
+/* until_us of a hold while its room is open. */
+#define TB_REC_HOLD_OPEN INT64_MAX
+
+/* Sets hold `kind` ("ban", "lock") with `key` on `room`, open-ended while the room is. */
+int tb_rec_catalog_hold_set(tb_rec_catalog *cat, const char *room, const char *kind,
+                            const char *key, const char *session_id);
+int tb_rec_catalog_hold_clear(tb_rec_catalog *cat, const char *room, const char *kind,
+                              const char *key);
+typedef void (*tb_rec_hold_fn)(void *user, const char *kind, const char *key);
+/* Calls fn for every hold of `room` that has not lapsed at now_us. */
+int tb_rec_catalog_holds_load(tb_rec_catalog *cat, const char *room, int64_t now_us,
+                              tb_rec_hold_fn fn, void *user);
+/* The room closed (room NULL: the daemon starts, for every room): open holds lapse at
+ * until_us; lapsed ones are deleted. */
+int tb_rec_catalog_holds_release(tb_rec_catalog *cat, const char *room, int64_t until_us);
+
 /* ---- attendance ---- */
 
 int tb_rec_catalog_attend_join(tb_rec_catalog *cat, const char *session_id,

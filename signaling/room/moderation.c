@@ -111,8 +111,7 @@ void tb_sig_mod_remove(tb_sig_request *r)
     }
     tb_sig_room *room = t->room;
     if (ban)
-        g_hash_table_add(room->bans, t->identity ? g_strconcat("id:", t->identity, NULL)
-                                                 : g_strconcat("name:", t->name, NULL));
+        tb_sig_room_ban(t);
     json_t *detail = json_pack("{s:b}", "ban", ban);
     if (reason)
         json_object_set(detail, "reason", reason);
@@ -131,7 +130,7 @@ void tb_sig_mod_lock(tb_sig_request *r)
     if (!tb_sig_require(r, TB_SIG_PERM_MODERATE, "locking the room") ||
         !tb_sig_opt_bool(r, "locked", true, &locked))
         return;
-    me->room->locked = locked;
+    tb_sig_room_set_locked(me->room, locked);
     tb_sig_audit(me->room, me, locked ? "lock" : "unlock", NULL, NULL);
     tb_sig_ok(r, NULL);
     tb_sig_room_state_changed(me->room);

@@ -41,6 +41,9 @@ tb_sig_hub *tb_sig_hub_create(const tb_config *cfg, tb_relay *relay, tb_rec_cata
     hub->catalog = catalog;
     hub->token_key = token_key;
     hub->rooms = g_hash_table_new(g_str_hash, g_str_equal);
+    /* Holds a stop left open (no room closed them) lapse from now. */
+    tb_rec_catalog_holds_release(
+        catalog, NULL, tb_rec_catalog_now_us() + (int64_t)cfg->rooms.ban_keep_s * G_USEC_PER_SEC);
     hub->observers = g_array_new(FALSE, TRUE, sizeof(struct hub_observer));
     return hub;
 }
@@ -123,6 +126,7 @@ tb_sig_room *tb_sig_room_get(tb_sig_hub *hub, const char *name, bool create)
     room->waiting = g_ptr_array_new();
     g_queue_init(&room->chat);
     tb_rec_catalog_session_begin(hub->catalog, name, room->session_id, sizeof room->session_id);
+    tb_sig__holds_room_opened(room);
     g_hash_table_insert(hub->rooms, room->name, room);
     TB_LOG_INFO("[%s] room opened (%s%s)", name, tb_sig_kind_name(room->kind),
                 room->waiting_room ? ", waiting room" : "");
@@ -141,6 +145,7 @@ static void room_free(tb_sig_room *room)
     NOTIFY(room->hub, room_closing, room);
     tb_sig_roster_room_closing(room);
     tb_rec_catalog_session_end(room->hub->catalog, room->session_id);
+    tb_sig__holds_room_closed(room);
     if (room->updates_idle) /* after the hooks above, which may have changed someone */
         g_source_remove(room->updates_idle);
     tb_relay_room_destroy(room->relay_room);

@@ -94,24 +94,25 @@ typedef struct tb_sig_participant_key {
 } tb_sig_participant_key;
 
 struct tb_sig_participant {
-    char id[16];                    /* [main] "p" + 8 hex digits, unique in the room */
-    char *name;                     /* [main] owned */
-    char *identity;                 /* [main] owned: the token's "sub"; NULL when anonymous */
-    tb_sig_room *room;              /* [main] not owned */
-    tb_sig_conn *conn;              /* [main] not owned; NULL after the connection closed */
-    tb_relay_pc *pub;               /* [main] owned, NULL until the first publish */
-    tb_relay_pc *sub;               /* [main] owned, NULL until there is something to receive */
-    bool audio, video;              /* [main] the participant's own microphone/camera state */
-    tb_sig_role role;               /* [main] current role (the stage changes it) */
-    tb_sig_role base_role;          /* [main] the role it joined with */
-    unsigned perms;                 /* [main] current permissions, checked on every request */
-    unsigned base_perms;            /* [main] the permissions it joined with */
-    bool admitted;                  /* [main] false while in the waiting room */
-    int64_t since_us;               /* [main] joined (or entered the waiting room), wall clock */
-    bool hand;                      /* [main] hand raised */
-    uint32_t hand_seq;              /* [main] order of raised hands */
-    int64_t hand_log_id;            /* [main] speaking-log row of the raised hand, 0 = none */
-    bool floor;                     /* [main] holds the room's floor */
+    char id[16];           /* [main] "p" + 8 hex digits, unique in the room */
+    char *name;            /* [main] owned */
+    char *identity;        /* [main] owned: the token's "sub"; NULL when anonymous */
+    char client_key[65];   /* [main] SHA-256 (hex) of the browser's client_key; "" = none */
+    tb_sig_room *room;     /* [main] not owned */
+    tb_sig_conn *conn;     /* [main] not owned; NULL after the connection closed */
+    tb_relay_pc *pub;      /* [main] owned, NULL until the first publish */
+    tb_relay_pc *sub;      /* [main] owned, NULL until there is something to receive */
+    bool audio, video;     /* [main] the participant's own microphone/camera state */
+    tb_sig_role role;      /* [main] current role (the stage changes it) */
+    tb_sig_role base_role; /* [main] the role it joined with */
+    unsigned perms;        /* [main] current permissions, checked on every request */
+    unsigned base_perms;   /* [main] the permissions it joined with */
+    bool admitted;         /* [main] false while in the waiting room */
+    int64_t since_us;      /* [main] joined (or entered the waiting room), wall clock */
+    bool hand;             /* [main] hand raised */
+    uint32_t hand_seq;     /* [main] order of raised hands */
+    int64_t hand_log_id;   /* [main] speaking-log row of the raised hand, 0 = none */
+    bool floor;            /* [main] holds the room's floor */
     bool mod_muted[TB_SIG_N_MEDIA]; /* [main] muted by a moderator: not forwarded by the relay */
     int consent;         /* [main] recording consent: -1 not given yet, 0 refused, 1 given */
     tb_rate chat_rate;   /* [main] chat rate limit (chat.c) */
@@ -174,6 +175,22 @@ void tb_sig_room_kick(tb_sig_participant *p, json_t *event, int status);
 void tb_sig_room_close(tb_sig_room *room, json_t *event, int status);
 /* Admitted participant `id`, or one in the waiting room; NULL if none. */
 tb_sig_participant *tb_sig_room_find(tb_sig_room *room, const char *id);
+
+/* ---- holds.c: bans and the lock, kept in the catalog beyond the room's life ---- */
+
+/* The keys a joiner is banned by: "id:<identity>", or "name:<name>" when anonymous, and
+ * "browser:<client key hash>" when it has one. NULL-terminated, transfer full. */
+char **tb_sig_ban_keys(const char *identity, const char *name, const char *client_key);
+/* Is one of `keys` banned from room `name`, and is the room locked? From the open room,
+ * else from the catalog (holds outlive a room by rooms.ban_keep). */
+void tb_sig_room_holds(tb_sig_hub *hub, const char *name, char **keys, bool *banned, bool *locked);
+/* Bans p (every key it has) from its room. */
+void tb_sig_room_ban(tb_sig_participant *p);
+void tb_sig_room_set_locked(tb_sig_room *room, bool locked);
+/* A room opens: its holds come back from the catalog. A room closes: they lapse
+ * rooms.ban_keep from now. */
+void tb_sig__holds_room_opened(tb_sig_room *room);
+void tb_sig__holds_room_closed(tb_sig_room *room);
 
 /* Sends msg (transfer full) to everyone admitted in the room but `except`. */
 void tb_sig_room_broadcast(tb_sig_room *room, tb_sig_participant *except, json_t *msg);

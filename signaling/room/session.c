@@ -44,29 +44,51 @@ static char *join_name(tb_sig_request *r, const tb_sig_grant *g)
     return clean;
 }
 
+/* The browser's client_key (optional; 16-128 characters of A-Z a-z 0-9 _ -): its
+ * SHA-256 in hex into out, "" without one. False when an error was sent. */
+static bool join_client_key(tb_sig_request *r, char out[65])
+{
+    json_t *v = json_object_get(r->msg, "client_key");
+    if (!v || json_is_null(v))
+        return true;
+    const char *k = json_string_value(v);
+    size_t n = k ? strlen(k) : 0;
+    bool ok = n >= 16 && n <= 128;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = g_ascii_isalnum(k[i]) || k[i] == '-' || k[i] == '_';
+    if (!ok) {
+        tb_sig_fail(r, "bad_request", "field 'client_key': 16-128 characters of A-Z a-z 0-9 _ -");
+        return false;
+    }
+    g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, k, (gssize)n);
+    g_strlcpy(out, hash, 65);
+    return true;
+}
+
 /* Refusals that depend on the room as it is: bans, lock, capacity. An earlier
  * connection of the same identity is replaced (its client gets `replaced`). Returns
  * false when an error was sent. */
 static bool room_admits(tb_sig_request *r, const char *room_name, const tb_sig_grant *g,
-                        const char *name)
+                        const char *name, const char *client_key)
 {
     tb_sig_hub *hub = r->hub;
-    tb_sig_room *room = tb_sig_room_get(hub, room_name, false);
-    if (!room)
-        return true;
-    g_autofree char *ban =
-        g->identity ? g_strconcat("id:", g->identity, NULL) : g_strconcat("name:", name, NULL);
-    if (g_hash_table_contains(room->bans, ban)) {
+    g_auto(GStrv) keys = tb_sig_ban_keys(g->identity, name, client_key);
+    bool banned, locked;
+    tb_sig_room_holds(hub, room_name, keys, &banned, &locked);
+    if (banned) {
         tb_sig_fail(r, "banned",
                     "you were removed from this meeting and may not "
                     "rejoin it");
         return false;
     }
     bool moderator = g->perms & TB_SIG_PERM_MODERATE;
-    if (room->locked && !moderator) {
+    if (locked && !moderator) {
         tb_sig_fail(r, "room_locked", "the meeting is locked: nobody new may join");
         return false;
     }
+    tb_sig_room *room = tb_sig_room_get(hub, room_name, false);
+    if (!room)
+        return true;
     GPtrArray *lists[2] = {room->participants, room->waiting};
     tb_sig_participant *old = NULL;
     for (int l = 0; l < 2 && g->identity && !old; l++)
@@ -126,8 +148,13 @@ void tb_sig_session_join(tb_sig_request *r)
         tb_sig_fail(r, code, "%s", err);
         return;
     }
+    char client_key[65] = "";
+    if (!join_client_key(r, client_key)) {
+        tb_sig_grant_clear(&g);
+        return;
+    }
     g_autofree char *name = join_name(r, &g);
-    if (!name || !room_admits(r, room_name, &g, name)) {
+    if (!name || !room_admits(r, room_name, &g, name, client_key)) {
         tb_sig_grant_clear(&g);
         return;
     }
@@ -141,6 +168,7 @@ void tb_sig_session_join(tb_sig_request *r)
     bool admitted = !room->waiting_room || (g.perms & TB_SIG_PERM_MODERATE);
     tb_sig_participant *p = tb_sig_room_add(room, c, name, &g, admitted);
     tb_sig_grant_clear(&g);
+    g_strlcpy(p->client_key, client_key, sizeof p->client_key);
     c->participant = p;
     p->audio = !a || json_is_true(a);
     p->video = !v || json_is_true(v);

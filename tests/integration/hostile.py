@@ -16,6 +16,8 @@ the meeting goes on (docs/protocol.md, "Limits"):
 - Cross-site WebSocket: an upgrade with a foreign Origin is refused.
 - Consultations: asking for consent again, or switching a recorded room to a
   consultation, stops the recording until everyone has consented.
+- Bans and the lock outlive an emptied room and a restart (rooms.ban_keep), an anonymous
+  troll stays out under another name (by its browser's client_key), and they lapse.
 
 Usage: tests/integration/hostile.py [-k SUBSTRING]
 """
@@ -264,6 +266,73 @@ def switching_to_consultation_checks_consent(ctx):
     res.close()
 
 
+def anon_join(ctx, room, name, key=None):
+    c = Conn(ctx.daemon.ws_url)
+    fields = {"room": room, "name": name}
+    if key:
+        fields["client_key"] = key
+    return c, c.request("join", **fields)
+
+
+def wait_closed(ctx, room):
+    """Until the empty room has closed (rooms.empty_timeout = 1 here)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10 * SLOW:
+        if "[%s] room closed" % room in ctx.daemon.output[-200000:]:
+            return
+        time.sleep(0.2)
+    raise AssertionError("room %s did not close" % room)
+
+
+@case
+def bans_and_lock_outlive_the_room_and_a_restart(ctx):
+    room = "ban-anon"  # anonymous joiners allowed (see main)
+    troll, r = anon_join(ctx, room, "Тролль", key="troll-browser-key-0001")
+    assert r["type"] == "reply", r
+    tok = mint(room, "speaker", identity="heckler-1", name="Крикун")
+    heckler = Conn(ctx.daemon.ws_url)
+    r = heckler.request("join", room=room, token=tok)
+    assert r["type"] == "reply", r
+    mod = Conn(ctx.daemon.ws_url)
+    r = mod.request("join", room=room, token=mint(room, "moderator", name="Модератор"))
+    assert r["type"] == "reply", r
+    ids = {p["name"]: p["id"] for p in r["data"]["participants"]}
+    for name in ("Тролль", "Крикун"):
+        r = mod.request("remove", participant_id=ids[name], ban=True)
+        assert r["type"] == "reply", r
+    assert mod.request("lock", locked=True)["type"] == "reply"
+    for c in (mod, troll, heckler):
+        c.close()
+    wait_closed(ctx, room)
+
+    def refused(code, **fields):
+        c = Conn(ctx.daemon.ws_url)
+        r = c.request("join", room=room, **fields)
+        c.close()
+        assert r.get("code") == code, "expected %s: %s" % (code, r)
+
+    # The room is gone; its holds are not. Another name does not help the troll.
+    refused("banned", name="Совсем другой", client_key="troll-browser-key-0001")
+    refused("banned", name="Тролль")
+    refused("banned", token=tok)
+    refused("room_locked", name="Новенький", client_key="a-fresh-browser-key-01")
+    # And a restart of the daemon keeps them.
+    ctx.daemon.stop()
+    ctx.daemon.start()
+    refused("banned", token=tok)
+    refused("room_locked", token=mint(room, "speaker", identity="someone-new", name="Новый"))
+    m = Conn(ctx.daemon.ws_url)
+    assert m.request("join", room=room, token=mint(room, "moderator", name="Мод"))["type"] == "reply"
+    m.close()
+    wait_closed(ctx, room)
+    # rooms.ban_keep (6 s here) after the room closed, they lapse.
+    time.sleep(6.5)
+    c = Conn(ctx.daemon.ws_url)
+    r = c.request("join", room=room, token=tok)
+    assert r["type"] == "reply", "the ban should have lapsed: %s" % r
+    c.close()
+
+
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -312,7 +381,9 @@ def main():
     # that has no [limits] section).
     limits = [] if os.environ.get("TB_HOSTILE_DEFAULTS") else [
         "-o", "limits.join_timeout=2", "-o", "limits.send_timeout=3",
-        "-o", "limits.send_queue_bytes=1048576"]
+        "-o", "limits.send_queue_bytes=1048576", "-o", "rooms.ban_keep=6"]
+    limits += ["-o", "rooms.empty_timeout=1", "-o", "room:ban-anon.allow_anonymous=true",
+               "-o", "room:ban-anon.anonymous_role=speaker"]
     ctx.daemon = Daemon("hostile", extra_args=limits)
     ctx.daemon_repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     rc = run_cases("hostile", CASES, ctx.daemon, ctx, args.only)

@@ -230,9 +230,29 @@ function errorKeyFor(err) {
   return ['err.joinFailed', { reason: err.reason || err.code }];
 }
 
+/**
+ * A random key this browser keeps (localStorage) and sends with every join, so that a
+ * moderator's ban of an anonymous joiner holds whatever name they type next.
+ */
+function clientKey() {
+  try {
+    let k = localStorage.getItem('tb.clientKey');
+    if (!k || !/^[A-Za-z0-9_-]{16,128}$/.test(k)) {
+      const bytes = crypto.getRandomValues(new Uint8Array(24));
+      k = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      localStorage.setItem('tb.clientKey', k);
+    }
+    return k;
+  } catch {
+    return null; // storage disabled: join without one
+  }
+}
+
 function joinFields(room, name) {
   const f = { room, name, audio: localAudioState(), video: localVideoState() };
   if (app.token) f.token = app.token;
+  const key = clientKey();
+  if (key) f.client_key = key;
   return f;
 }
 
