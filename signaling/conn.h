@@ -93,5 +93,6 @@ int tb_sig_conn_on_writeable(tb_sig_conn *c);
 #define TB_SIG_CLOSE_REPLACED 4002 /* the same identity joined from elsewhere */
 #define TB_SIG_CLOSE_DENIED   4003 /* refused entry from the waiting room */
 #define TB_SIG_CLOSE_ENDED    4004 /* a moderator ended the meeting for all */
+#define TB_SIG_CLOSE_EXPIRED  4005 /* the join token expired (or was revoked) */
 
 #endif

@@ -150,6 +150,7 @@ typedef struct tb_sig_grant {
     char *name;     /* token "name"; NULL when absent */
     tb_sig_role role;
     unsigned perms;
+    int64_t exp; /* the token's expiry, seconds since the epoch; 0 = none (anonymous) */
 } tb_sig_grant;
 
 /* Loads the HS256 key: [auth] secret, else var_dir/token.secret, created on first use

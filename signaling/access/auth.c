@@ -144,6 +144,7 @@ const char *tb_sig_auth_join(const tb_config *cfg, GBytes *token_key, int64_t no
     grant->name = g_steal_pointer(&cl.name);
     grant->role = cl.role;
     grant->perms = cl.perms;
+    grant->exp = cl.exp;
     tb_sig_claims_clear(&cl);
     return NULL;
 }

@@ -123,6 +123,41 @@ void tb_sig_mod_remove(tb_sig_request *r)
     tb_sig_room_kick(t, ev, TB_SIG_CLOSE_REMOVED);
 }
 
+void tb_sig_mod_revoke(tb_sig_request *r)
+{
+    tb_sig_participant *me = r->conn->participant;
+    if (!tb_sig_require(r, TB_SIG_PERM_MODERATE, "revoking an identity"))
+        return;
+    const char *identity = tb_sig_str_field(r, "identity", 256);
+    if (!identity)
+        return;
+    if (!*identity || (me->identity && !strcmp(identity, me->identity))) {
+        tb_sig_fail(r, "bad_request", "field 'identity': someone else's identity");
+        return;
+    }
+    tb_sig_room *room = me->room;
+    g_autofree char *key = g_strconcat("id:", identity, NULL);
+    g_hash_table_add(room->bans, g_strdup(key));
+    tb_rec_catalog_hold_set(room->hub->catalog, room->name, "ban", key, room->session_id);
+    tb_sig_audit(room, me, "revoke", NULL, json_pack("{s:s}", "identity", identity));
+    /* Every live session of that identity ends now; its tokens no longer let it in. */
+    GPtrArray *gone = g_ptr_array_new();
+    GPtrArray *lists[2] = {room->participants, room->waiting};
+    for (int l = 0; l < 2; l++)
+        for (guint i = 0; i < lists[l]->len; i++) {
+            tb_sig_participant *p = g_ptr_array_index(lists[l], i);
+            if (p->identity && !strcmp(p->identity, identity))
+                g_ptr_array_add(gone, p);
+        }
+    tb_sig_ok(r, json_pack("{s:i}", "removed", (int)gone->len));
+    for (guint i = 0; i < gone->len; i++)
+        tb_sig_room_kick(g_ptr_array_index(gone, i),
+                         json_pack("{s:s, s:b, s:b, s:s}", "type", "removed", "ban", true,
+                                   "revoked", true, "by_name", me->name),
+                         TB_SIG_CLOSE_REMOVED);
+    g_ptr_array_unref(gone);
+}
+
 void tb_sig_mod_lock(tb_sig_request *r)
 {
     tb_sig_participant *me = r->conn->participant;

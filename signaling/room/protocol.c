@@ -60,6 +60,7 @@ static const handler handlers[] = {
     {"mute", tb_sig_mod_mute, true},
     {"ask_unmute", tb_sig_mod_ask_unmute, true},
     {"remove", tb_sig_mod_remove, true},
+    {"revoke", tb_sig_mod_revoke, true},
     {"lock", tb_sig_mod_lock, true},
     {"room_set", tb_sig_mod_room_set, true},
     {"stage", tb_sig_mod_stage, true},

@@ -77,6 +77,8 @@ void tb_sig_session_conn_closed(tb_sig_conn *c);
 void tb_sig_mod_mute(tb_sig_request *r);
 void tb_sig_mod_ask_unmute(tb_sig_request *r);
 void tb_sig_mod_remove(tb_sig_request *r);
+/* Bans an identity from the room (present or not) and ends its live sessions. */
+void tb_sig_mod_revoke(tb_sig_request *r);
 void tb_sig_mod_lock(tb_sig_request *r);
 void tb_sig_mod_room_set(tb_sig_request *r);
 void tb_sig_mod_stage(tb_sig_request *r);

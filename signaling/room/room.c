@@ -45,6 +45,7 @@ tb_sig_hub *tb_sig_hub_create(const tb_config *cfg, tb_relay *relay, tb_rec_cata
     tb_rec_catalog_holds_release(
         catalog, NULL, tb_rec_catalog_now_us() + (int64_t)cfg->rooms.ban_keep_s * G_USEC_PER_SEC);
     hub->observers = g_array_new(FALSE, TRUE, sizeof(struct hub_observer));
+    hub->expiry_timer = tb_sig__expiry_start(hub);
     return hub;
 }
 
@@ -59,6 +60,7 @@ void tb_sig_hub_destroy(tb_sig_hub *hub)
     if (!hub)
         return;
     tb_sig_hub_close_rooms(hub);
+    g_source_remove(hub->expiry_timer);
     g_hash_table_unref(hub->rooms);
     g_array_unref(hub->observers);
     if (hub->requests)
@@ -192,6 +194,7 @@ tb_sig_participant *tb_sig_room_add(tb_sig_room *room, tb_sig_conn *conn, const 
     p->audio = p->video = true;
     p->role = p->base_role = g->role;
     p->perms = p->base_perms = g->perms;
+    p->expires_s = g->exp;
     p->admitted = admitted;
     p->since_us = tb_rec_catalog_now_us();
     p->consent = -1;

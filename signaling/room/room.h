@@ -61,6 +61,7 @@ struct tb_sig_hub {
     GHashTable *rooms;       /* [main] name → tb_sig_room* (owned) */
     GArray *observers;       /* [main] struct hub_observer (room.c), in registration order */
     GArray *requests;        /* [main] struct hub_requests (protocol.c): added tables, or NULL */
+    guint expiry_timer;      /* [main] ends sessions whose token expired (expiry.c) */
 };
 
 /* A hub for `cfg`'s rooms; every argument must outlive it (transfer none). */
@@ -109,6 +110,8 @@ struct tb_sig_participant {
     unsigned base_perms;   /* [main] the permissions it joined with */
     bool admitted;         /* [main] false while in the waiting room */
     int64_t since_us;      /* [main] joined (or entered the waiting room), wall clock */
+    int64_t expires_s;     /* [main] its token's exp (epoch seconds); 0 = none (expiry.c) */
+    bool expiry_warned;    /* [main] told that its session ends soon */
     bool hand;             /* [main] hand raised */
     uint32_t hand_seq;     /* [main] order of raised hands */
     int64_t hand_log_id;   /* [main] speaking-log row of the raised hand, 0 = none */
@@ -190,6 +193,8 @@ void tb_sig_room_set_locked(tb_sig_room *room, bool locked);
 /* A room opens: its holds come back from the catalog. A room closes: they lapse
  * rooms.ban_keep from now. */
 void tb_sig__holds_room_opened(tb_sig_room *room);
+/* expiry.c: starts the check of token expiries; the timer's id (the hub removes it). */
+guint tb_sig__expiry_start(tb_sig_hub *hub);
 void tb_sig__holds_room_closed(tb_sig_room *room);
 
 /* Sends msg (transfer full) to everyone admitted in the room but `except`. */

@@ -16,6 +16,8 @@ the meeting goes on (docs/protocol.md, "Limits"):
 - Cross-site WebSocket: an upgrade with a foreign Origin is refused.
 - Consultations: asking for consent again, or switching a recorded room to a
   consultation, stops the recording until everyone has consented.
+- A token's expiry ends a live session (warned first); a moderator's `revoke` ends an
+  identity's sessions and keeps it out.
 - Bans and the lock outlive an emptied room and a restart (rooms.ban_keep), an anonymous
   troll stays out under another name (by its browser's client_key), and they lapse.
 
@@ -33,6 +35,27 @@ import websocket
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tbtest import SLOW, Closed, Conn, Daemon, log, mint, run_cases  # noqa: E402
+
+
+def closed_after(c, code, event_type, timeout):
+    """c gets `event_type`, then a close with `code`, within `timeout` s."""
+    got = None
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                m = c.recv(timeout=0.5)
+            except Closed:
+                raise
+            except Exception:  # noqa: BLE001 - a timeout: keep waiting
+                continue
+            if m.get("type") == event_type:
+                got = m
+    except Closed as e:
+        assert got is not None, "closed (%s) without a %s event first" % (e.code, event_type)
+        assert e.code == code, "close code %s, wanted %s" % (e.code, code)
+        return got
+    raise AssertionError("not closed within %s s" % timeout)
 
 CASES = []
 
@@ -264,6 +287,43 @@ def switching_to_consultation_checks_consent(ctx):
     assert ev.get("reason") == "consent", ev
     mod.close()
     res.close()
+
+
+@case
+def token_expiry_ends_a_live_session(ctx):
+    room = ctx.room("expiry")
+    c = Conn(ctx.daemon.ws_url)
+    r = c.request("join", room=room, token=mint(room, "speaker", name="Гость", ttl=4))
+    assert r["type"] == "reply", r
+    t0 = time.monotonic()
+    warn = c.wait_event("session_expiring", timeout=5 * SLOW)
+    assert 0 < warn["seconds"] <= 4, warn
+    closed_after(c, 4005, "expired", 10 * SLOW)
+    took = time.monotonic() - t0
+    assert took < 9 * SLOW, "removed %.1f s after joining with a 4 s token" % took
+
+
+@case
+def revoked_identity_is_removed_and_kept_out(ctx):
+    room = ctx.room("revoke")
+    mod = ctx.join(room, "moderator", "Модератор")
+    tok = mint(room, "speaker", identity="leaked-7", name="Утёкший")
+    v = Conn(ctx.daemon.ws_url)
+    assert v.request("join", room=room, token=tok)["type"] == "reply"
+    r = mod.request("revoke", identity="leaked-7")
+    assert r["type"] == "reply" and r["data"]["removed"] == 1, r
+    ev = closed_after(v, 4001, "removed", 5 * SLOW)
+    assert ev.get("revoked") is True, ev
+    again = Conn(ctx.daemon.ws_url)
+    r = again.request("join", room=room, token=tok)
+    assert r.get("code") == "banned", r
+    again.close()
+    # Only moderators revoke.
+    other = ctx.join(room, "speaker", "Докладчик")
+    r = other.request("revoke", identity="someone")
+    assert r.get("code") == "forbidden", r
+    other.close()
+    mod.close()
 
 
 def anon_join(ctx, room, name, key=None):

@@ -442,7 +442,7 @@ const toggleScreen = (opts) => publishing.toggleScreen(opts);
 function onSignalingClose(sig, { willRetry, final, code }) {
   if (app.sig !== sig) return;
   if (final) {
-    finalLeave(app.final || { 4001: 'left.removed', 4002: 'left.replaced', 4003: 'left.denied', 4004: 'left.ended' }[code]);
+    finalLeave(app.final || { 4001: 'left.removed', 4002: 'left.replaced', 4003: 'left.denied', 4004: 'left.ended', 4005: 'left.expired' }[code]);
     return;
   }
   if ((app.state === 'joined' || app.state === 'waiting') && willRetry) {

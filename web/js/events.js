@@ -81,7 +81,11 @@ export function createEventHandler(app, deps) {
       case 'removed':
       case 'ended':
       case 'replaced':
+      case 'expired':
         app.final = msg.type === 'removed' && msg.ban ? 'left.banned' : `left.${msg.type}`;
+        return false;
+      case 'session_expiring':
+        toast(t('room.expiring', { minutes: Math.max(1, Math.round(msg.seconds / 60)) }), { kind: 'warning', timeout: 15000 });
         return false;
       case 'participant_joined':
       case 'participants_joined':

@@ -217,6 +217,8 @@ const STRINGS = {
     'left.removed': 'Организатор удалил вас из встречи.',
     'left.banned': 'Организатор удалил вас из встречи. Повторный вход запрещён.',
     'left.ended': 'Организатор завершил встречу.',
+    'left.expired': 'Срок вашей ссылки-приглашения истёк. Попросите у организатора новую.',
+    'room.expiring': 'Ваша ссылка-приглашение перестанет действовать примерно через {minutes} мин.',
     'left.replaced': 'Вы подключились к этой встрече в другом окне или на другом устройстве.',
     'left.denied': 'Организатор не впустил вас во встречу.',
 
@@ -455,6 +457,8 @@ const STRINGS = {
     'left.removed': 'The organiser removed you from the meeting.',
     'left.banned': 'The organiser removed you from the meeting and does not allow you back.',
     'left.ended': 'The organiser ended the meeting.',
+    'left.expired': 'Your invitation link has expired. Ask the organiser for a new one.',
+    'room.expiring': 'Your invitation link stops working in about {minutes} min.',
     'left.replaced': 'You joined this meeting from another window or device.',
     'left.denied': 'The organiser did not let you in.',
 

@@ -11,7 +11,7 @@
 // After the first successful connect, an unexpected close schedules reconnect
 // attempts with exponential backoff (0.3 s, then 1.5 s … 8 s, with jitter) until close(),
 // except after the close codes that end a participation for good (removed, replaced,
-// denied, meeting ended: 4001-4004, docs/protocol.md).
+// denied, meeting ended, token expired: 4001-4005, docs/protocol.md).
 
 export class SignalingError extends Error {
   constructor(code, reason, type) {
@@ -29,7 +29,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const CONNECT_TIMEOUT_MS = 8_000;
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 8_000;
-export const FINAL_CLOSE_CODES = new Set([4001, 4002, 4003, 4004]);
+export const FINAL_CLOSE_CODES = new Set([4001, 4002, 4003, 4004, 4005]);
 
 export function defaultSignalingUrl() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
