@@ -32,7 +32,7 @@ static const key_def keys[] = {
     {"server", "log_level", KEY_STR, OFF(server.log_level), "info", 0, 0},
     {"server", "max_message_bytes", KEY_INT, OFF(server.max_message_bytes), "65536", 1024,
      16 * 1024 * 1024},
-    {"server", "idle_timeout", KEY_INT, OFF(server.idle_timeout_s), "30", 5, 3600},
+    {"server", "idle_timeout", KEY_INT, OFF(server.idle_timeout_s), "25", 5, 3600},
     {"limits", "connections", KEY_INT, OFF(limits.connections), "2000", 1, 1000000},
     {"limits", "connections_per_address", KEY_INT, OFF(limits.connections_per_address), "100", 1,
      1000000},

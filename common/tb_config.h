@@ -22,7 +22,7 @@ typedef struct tb_config_server {
     char *public_url;      /* "" = http://listen:port */
     char *log_level;       /* "info" */
     int max_message_bytes; /* 65536 */
-    int idle_timeout_s;    /* 30 */
+    int idle_timeout_s;    /* 25 */
     char *tls_cert;        /* "": PEM certificate (chain) for https/wss */
     char *tls_key;         /* "": its PEM private key */
     bool self_signed;      /* false: make a development certificate in var_dir/tls */

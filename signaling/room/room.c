@@ -82,6 +82,21 @@ static void on_candidate(void *user, tb_relay_pc *pc, const char *candidate, con
         tb_sig_send(p->conn, m);
 }
 
+/* A publish connection that failed (its peer vanished: ICE consent lost, RFC 7675, or
+ * never connected in time) carries nothing any more: its tracks go, so that the others'
+ * tiles do not freeze on a last frame. Not from inside the relay's event. */
+static gboolean unpublish_failed(gpointer data)
+{
+    tb_sig_participant *p = data;
+    p->pub_failed_idle = 0;
+    if (p->pub && tb_relay_pc_get_state(p->pub) == TB_RELAY_PC_FAILED) {
+        TB_LOG_INFO("[%s/%s] its publish connection failed: its tracks are withdrawn",
+                    p->room->name, p->id);
+        tb_sig_participant_unpublish(p);
+    }
+    return G_SOURCE_REMOVE;
+}
+
 static void on_state(void *user, tb_relay_pc *pc, tb_relay_pc_state state)
 {
     tb_sig_participant *p = user;
@@ -91,6 +106,27 @@ static void on_state(void *user, tb_relay_pc *pc, tb_relay_pc_state state)
     if (p->conn)
         tb_sig_send(p->conn, json_pack("{s:s, s:s, s:s}", "type", "connection_state", "pc", which,
                                        "state", tb_relay_pc_state_name(state)));
+    if (state == TB_RELAY_PC_FAILED && pc == p->pub && !p->pub_failed_idle)
+        p->pub_failed_idle = g_idle_add(unpublish_failed, p);
+}
+
+void tb_sig_participant_unpublish(tb_sig_participant *p)
+{
+    if (!p->pub)
+        return;
+    GPtrArray *ts = tb_relay_pc_published_tracks(p->pub);
+    for (guint i = 0; i < ts->len; i++)
+        tb_sig_room_broadcast(p->room, p,
+                              json_pack("{s:s, s:s, s:s}", "type", "track_removed",
+                                        "participant_id", p->id, "track_id",
+                                        tb_relay_track_id(g_ptr_array_index(ts, i))));
+    bool had = ts->len > 0;
+    tb_sig_room_tracks_changed(p, NULL, ts);
+    g_ptr_array_unref(ts);
+    tb_relay_pc_close(p->pub);
+    p->pub = NULL;
+    if (had)
+        tb_sig_room_update_all(p->room, p);
 }
 
 static const tb_relay_pc_events pc_events = {on_candidate, on_state};
@@ -442,6 +478,8 @@ tb_relay_pc *tb_sig_participant_pub(tb_sig_participant *p)
 
 static void participant_free(tb_sig_participant *p)
 {
+    if (p->pub_failed_idle)
+        g_source_remove(p->pub_failed_idle);
     if (p->conn)
         p->conn->participant = NULL;
     tb_sig_participant_text_clear(p);

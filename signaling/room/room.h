@@ -117,12 +117,13 @@ struct tb_sig_participant {
     int64_t hand_log_id;   /* [main] speaking-log row of the raised hand, 0 = none */
     bool floor;            /* [main] holds the room's floor */
     bool mod_muted[TB_SIG_N_MEDIA]; /* [main] muted by a moderator: not forwarded by the relay */
-    int consent;         /* [main] recording consent: -1 not given yet, 0 refused, 1 given */
-    tb_rate chat_rate;   /* [main] chat rate limit (chat.c) */
-    bool update_pending; /* [main] a participant_updated about it is due (room.c) */
-    int64_t roster_seq;  /* [main] the last arrival it was told of (roster.c); 0 = not entered */
-    char *json_text;     /* [main] owned: its JSON, serialised (snapshot.c); NULL = not made */
-    char *json_tracks;   /* [main] owned: the tracks that JSON listed */
+    int consent;           /* [main] recording consent: -1 not given yet, 0 refused, 1 given */
+    tb_rate chat_rate;     /* [main] chat rate limit (chat.c) */
+    bool update_pending;   /* [main] a participant_updated about it is due (room.c) */
+    guint pub_failed_idle; /* [main] withdraws the tracks of a failed publish connection */
+    int64_t roster_seq;    /* [main] the last arrival it was told of (roster.c); 0 = not entered */
+    char *json_text;       /* [main] owned: its JSON, serialised (snapshot.c); NULL = not made */
+    char *json_tracks;     /* [main] owned: the tracks that JSON listed */
     tb_sig_participant_key json_key; /* [main] the other fields that JSON was made from */
 };
 
@@ -213,6 +214,8 @@ void tb_sig_participant_changed(tb_sig_participant *p);
 bool tb_sig_participant_may_publish(const tb_sig_participant *p);
 /* Mutes at the relay every track of p that it may not send now, unmutes the others. */
 void tb_sig_participant_apply_mutes(tb_sig_participant *p);
+/* Closes p's publish connection: its tracks go away for the others (track_removed). */
+void tb_sig_participant_unpublish(tb_sig_participant *p);
 /* The participant's publish connection, created on first use (transfer none). */
 tb_relay_pc *tb_sig_participant_pub(tb_sig_participant *p);
 /* Recomputes what p receives and sends a subscribe offer when one is due. */

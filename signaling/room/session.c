@@ -209,7 +209,8 @@ void tb_sig_session_publish(tb_sig_request *r)
         tb_sig_fail(r, "forbidden", "%s", publish_refusal(p));
         return;
     }
-    if (tb_sig_sdp_video_senders(sdp, strlen(sdp)) > 1 &&
+    /* A second video track is a screen, as the relay's own parse of the offer counts it. */
+    if (tb_relay_sdp_video_senders(sdp, strlen(sdp)) > 1 &&
         !tb_sig_require(r, TB_SIG_PERM_SCREEN, "sharing a screen"))
         return;
     char err[256] = "";
@@ -243,22 +244,7 @@ void tb_sig_session_publish(tb_sig_request *r)
 
 void tb_sig_session_unpublish(tb_sig_request *r)
 {
-    tb_sig_participant *p = r->conn->participant;
-    if (p->pub) {
-        GPtrArray *ts = tb_relay_pc_published_tracks(p->pub);
-        for (guint i = 0; i < ts->len; i++)
-            tb_sig_room_broadcast(p->room, p,
-                                  json_pack("{s:s, s:s, s:s}", "type", "track_removed",
-                                            "participant_id", p->id, "track_id",
-                                            tb_relay_track_id(g_ptr_array_index(ts, i))));
-        bool had = ts->len > 0;
-        tb_sig_room_tracks_changed(p, NULL, ts);
-        g_ptr_array_unref(ts);
-        tb_relay_pc_close(p->pub);
-        p->pub = NULL;
-        if (had)
-            tb_sig_room_update_all(p->room, p);
-    }
+    tb_sig_participant_unpublish(r->conn->participant);
     tb_sig_ok(r, NULL);
 }
 

@@ -84,6 +84,9 @@ export function createEventHandler(app, deps) {
       case 'expired':
         app.final = msg.type === 'removed' && msg.ban ? 'left.banned' : `left.${msg.type}`;
         return false;
+      case 'server_shutdown':
+        toast(t('room.serverShutdown'), { kind: 'warning', timeout: 8000 });
+        return false;
       case 'session_expiring':
         toast(t('room.expiring', { minutes: Math.max(1, Math.round(msg.seconds / 60)) }), { kind: 'warning', timeout: 15000 });
         return false;
