@@ -43,6 +43,7 @@ static const key_def keys[] = {
      1 << 30},
     {"limits", "send_timeout", KEY_INT, OFF(limits.send_timeout_s), "15", 1, 3600},
     {"limits", "rooms", KEY_INT, OFF(limits.rooms), "1000", 1, 1000000},
+    {"limits", "tracks_per_participant", KEY_INT, OFF(limits.tracks_per_participant), "4", 1, 64},
     {"relay", "ice_addresses", KEY_ADDRS, OFF(relay.ice_addresses), "127.0.0.1", 0, 0},
     {"relay", "port_min", KEY_INT, OFF(relay.port_min), "0", 0, 65535},
     {"relay", "port_max", KEY_INT, OFF(relay.port_max), "0", 0, 65535},

@@ -109,6 +109,7 @@ typedef struct tb_config_limits {
     int send_queue_bytes;        /* 4 MiB: queued for a client that does not read */
     int send_timeout_s;          /* 15: a non-empty send queue without progress that long */
     int rooms;                   /* 1000: rooms open at once */
+    int tracks_per_participant;  /* 4: tracks one publish offer may send */
 } tb_config_limits;
 
 typedef struct tb_config {

@@ -15,6 +15,20 @@
 
 #define REMB_BPS 2500000
 
+/* NACK answers are rate-limited per subscriber leg: one NACK names up to 64 packets here
+ * (TB_RELAY_RTCP_MAX_NACK, expanded from PID + BLP, RFC 4585 §6.2.1) and a compound
+ * packet may hold several, so unbounded answers let one subscriber make the relay send
+ * many times the stream back at it for the cost of a few small RTCP packets.
+ * - A byte budget per leg grows by RTX_SHARE of the media forwarded on it and holds at
+ *   most RTX_BURST_BYTES: retransmissions stay within a quarter of the stream's own rate
+ *   (a leg losing more than that is beyond what retransmission repairs; the NACK browser
+ *   test drops 5 %), with room for a lost keyframe's worth at once. Topped up when a
+ *   NACK comes, from the leg's own byte count: nothing is added per forwarded packet.
+ * - At most RTX_PER_RTCP retransmissions per RTCP packet, whatever the budget. */
+#define RTX_SHARE       4 /* 1/4 */
+#define RTX_BURST_BYTES (64 * 1024)
+#define RTX_PER_RTCP    32
+
 static tb_relay__slot *slot_by_ssrc(tb_relay_pc *pc, uint32_t ssrc)
 {
     for (guint i = 0; i < pc->slots->len; i++) {
@@ -25,13 +39,25 @@ static tb_relay__slot *slot_by_ssrc(tb_relay_pc *pc, uint32_t ssrc)
     return NULL;
 }
 
-/* Resends lost packets to one subscriber, rewritten as they were the first time. */
-static void answer_nack(tb_relay_pc *pc, tb_relay__slot *slot, const tb_relay_rtcp_item *it)
+static void rtx_top_up(tb_relay__slot *slot)
+{
+    uint32_t grown = slot->octets - slot->rtx_octets_seen; /* modulo 2^32, like octets */
+    slot->rtx_octets_seen = slot->octets;
+    uint64_t budget = (uint64_t)slot->rtx_budget + grown / RTX_SHARE;
+    slot->rtx_budget = (uint32_t)MIN(budget, (uint64_t)RTX_BURST_BYTES);
+}
+
+/* Resends lost packets to one subscriber, rewritten as they were the first time, within
+ * the leg's budget and *left, the retransmissions this RTCP packet may still cause. */
+static void answer_nack(tb_relay_pc *pc, tb_relay__slot *slot, const tb_relay_rtcp_item *it,
+                        int *left)
 {
     tb_relay_track *t = slot->track;
     tb_relay_rtxbuf *rtx = t->local[pc->worker->index].rtx; /* what this worker sent */
     if (!rtx)
         return;
+    rtx_top_up(slot);
+    uint32_t refused = 0;
     for (uint16_t i = 0; i < it->nack_count; i++) {
         uint16_t in_seq;
         const uint8_t *pkt;
@@ -43,15 +69,29 @@ static void answer_nack(tb_relay_pc *pc, tb_relay__slot *slot, const tb_relay_rt
         tb_relay_rtp_header h;
         if (tb_relay_rtp_parse(pkt, len, &h) != TB_OK || h.ssrc != slot->rw.in_ssrc)
             continue;
+        if (*left <= 0 || len > slot->rtx_budget) {
+            refused++;
+            continue;
+        }
+        (*left)--;
+        slot->rtx_budget -= (uint32_t)len;
+        slot->rtx_sent++;
         memcpy(pc->tx, pkt, len);
         tb_relay_rtp_set_seq(pc->tx, (uint16_t)(in_seq + slot->rw.seq_delta));
         tb_relay_rtp_set_timestamp(pc->tx, h.timestamp + slot->rw.ts_delta);
         tb_relay_rtp_set_ssrc(pc->tx, slot->rw.out_ssrc);
         tb_relay__transport_send_rtp(pc, pc->tx, len);
     }
+    if (refused) {
+        slot->rtx_refused += refused;
+        if (tb_log_ratelimit_ok(&pc->rl))
+            TB_LOG_WARN("[%s] NACKs beyond the retransmission budget: %u packet(s) not resent "
+                        "(%u so far on m-line %d)",
+                        pc->tag, refused, slot->rtx_refused, slot->index);
+    }
 }
 
-static void from_subscriber(tb_relay_pc *pc, const tb_relay_rtcp_item *it)
+static void from_subscriber(tb_relay_pc *pc, const tb_relay_rtcp_item *it, int *rtx_left)
 {
     tb_relay__slot *slot;
     switch (it->kind) {
@@ -62,7 +102,7 @@ static void from_subscriber(tb_relay_pc *pc, const tb_relay_rtcp_item *it)
         break;
     case TB_RELAY_RTCP_ITEM_NACK:
         if ((slot = slot_by_ssrc(pc, it->media_ssrc)))
-            answer_nack(pc, slot, it);
+            answer_nack(pc, slot, it, rtx_left);
         break;
     default:
         break; /* RR, REMB, SDES: nothing to do without bandwidth estimation yet */
@@ -94,7 +134,7 @@ void tb_relay__forward_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len)
     tb_relay_rtcp_iter iter;
     tb_relay_rtcp_item item;
     tb_relay_rtcp_iter_init(&iter, buf, len);
-    int rc;
+    int rc, rtx_left = RTX_PER_RTCP;
     if (pc->role == TB_RELAY_PC_PUBLISH)
         for (guint i = 0; i < pc->wtracks->len; i++) {
             tb_relay_track *t = g_ptr_array_index(pc->wtracks, i);
@@ -105,7 +145,7 @@ void tb_relay__forward_rtcp(tb_relay_pc *pc, uint8_t *buf, size_t len)
         if (pc->role == TB_RELAY_PC_PUBLISH)
             from_publisher(pc, &item);
         else
-            from_subscriber(pc, &item);
+            from_subscriber(pc, &item, &rtx_left);
     }
     if (rc < 0 && tb_log_ratelimit_ok(&pc->rl))
         TB_LOG_WARN("[%s] malformed RTCP (%zu bytes)", pc->tag, len);

@@ -325,6 +325,9 @@ void tb_relay__forward_bind_slot(tb_relay_pc *pc, int index, tb_relay_track *tra
     slot->track = tb_relay_track_ref(track);
     tb_relay_rewriter_init(&slot->rw, ssrc, track->codec.clock_rate);
     slot->packets = slot->octets = 0;
+    slot->rtx_octets_seen = 0;
+    slot->rtx_budget = TB_RELAY_RTX_START_BYTES;
+    slot->rtx_sent = slot->rtx_refused = 0;
     slot->need_keyframe = track->kind == TB_RELAY_KIND_VIDEO;
     tb_relay__track_local *loc = &track->local[pc->worker->index];
     if (track->kind == TB_RELAY_KIND_VIDEO && !loc->rtx)

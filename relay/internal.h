@@ -65,11 +65,25 @@ typedef struct tb_relay__desc {
     GPtrArray *candidates; /* "candidate:..." strings found in the SDP (owned) */
 } tb_relay__desc;
 
-/* Parses and validates an offer (is_offer) or answer. On error returns a negative code
- * with a human reason in err (used as `bad_sdp` reason). The caller clears *out with
+/* m-lines a publish offer may have: what one client sends (a microphone, a camera, a
+ * screen, perhaps a data channel), whatever the size of its room. A subscribe answer has
+ * as many as our offer, up to tb_config_relay.max_mlines. */
+#define TB_RELAY_PUBLISH_MAX_MLINES 64
+/* Candidates kept from one SDP; the connection's own cap applies on top
+ * (relay.max_remote_candidates, pc.c). */
+#define TB_RELAY_SDP_MAX_CANDIDATES 64
+
+/* Parses and validates an offer (is_offer) or answer of the first len bytes of text (no
+ * NUL needed) with at most max_mlines m-lines. On error returns a negative code with a
+ * human reason in err (used as `bad_sdp` reason). The caller clears *out with
  * tb_relay__desc_clear in every case. */
+int tb_relay__sdp_parse_len(const char *text, size_t len, bool is_offer, int max_mlines,
+                            tb_relay__desc *out, char *err, size_t errlen);
+/* The same for a NUL-terminated text and TB_RELAY_PUBLISH_MAX_MLINES. */
 int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *out, char *err,
                         size_t errlen);
+/* Whether an m-line of a parsed offer becomes a published track: accepted and sending. */
+bool tb_relay__mline_publishes(const tb_relay__mline *ml);
 void tb_relay__desc_clear(tb_relay__desc *d);
 
 /* What our side of an SDP says, for the writers. */
@@ -99,6 +113,29 @@ typedef struct tb_relay__sub_mline {
 
 char *tb_relay__sdp_write_sub_offer(const tb_relay__sub_mline *lines, size_t n,
                                     const tb_relay__local *local);
+
+/* ---- randomness (rand.c): OpenSSL's CSPRNG, never GLib's; not for per-packet use ---- */
+
+void tb_relay__random_bytes(void *buf, size_t n);
+uint32_t tb_relay__random_u32(void);
+/* n (at most 64) random ICE characters (RFC 8839 §5.4) and a NUL into out[n + 1]. */
+void tb_relay__random_token(char *out, size_t n);
+
+/* ---- address scopes (addrscope.c): which remote candidates we check ---- */
+
+enum {
+    TB_RELAY__SCOPE_NONE = 0, /* not an address, or one that is never a peer */
+    TB_RELAY__SCOPE_LOOPBACK = 1 << 0,
+    TB_RELAY__SCOPE_PRIVATE = 1 << 1, /* RFC 1918, RFC 6598, ULA, link-local */
+    TB_RELAY__SCOPE_PUBLIC = 1 << 2,
+};
+/* The scope of an IP address literal (TB_RELAY__SCOPE_NONE for anything else). */
+unsigned tb_relay__addr_scope(const char *ip);
+/* The scopes of n address literals, or-ed. */
+unsigned tb_relay__addr_scopes(char *const *ips, int n);
+/* May a remote candidate at `addr` (an IP literal or an mDNS name) be used by a relay
+ * whose own addresses have the scopes `own`? `any`: relay.remote_candidates = any. */
+bool tb_relay__candidate_addr_ok(unsigned own, const char *addr, bool any);
 
 /* ---- the relay and its workers ---- */
 
@@ -131,6 +168,7 @@ struct tb_relay {
     int n_workers;              /* [const] */
     GMainContext *main_ctx;     /* [const] */
     GPtrArray *pcs;             /* [main] open connections (refs), closed at destroy */
+    unsigned own_scopes;        /* [const] TB_RELAY__SCOPE_* of cfg->ice_addresses */
 };
 
 /* Runs fn(data) on the worker's thread; destroy(data) afterwards. Any thread. */
@@ -154,7 +192,9 @@ struct tb_relay_room {
     tb_relay_track *speaker;   /* ref, current active speaker's track, NULL = none */
     tb_relay_track *candidate; /* ref, loudest in the last interval, for hysteresis */
     int candidate_runs;
-    /* [worker] recording tap socket (tap.c), created on first use */
+    /* recording tap socket (tap.c), bound to 127.0.0.1 by the main thread before the first
+     * tap of the room starts (the post of the start orders it before any use), then
+     * read-only; the worker sends on it */
     GSocket *tap_socket;
 };
 
@@ -237,6 +277,10 @@ void tb_relay__track_post(tb_relay_room *room, tb_relay_track *t, GSourceFunc fn
 
 /* ---- peer connections ---- */
 
+/* A subscriber leg's NACK budget when it is bound (feedback.c), so that losses in its
+ * first frames are repaired before its own forwarding has earned a budget. */
+#define TB_RELAY_RTX_START_BYTES (16 * 1024)
+
 /* One m-line of a subscribe connection as the worker forwards it. [worker] */
 typedef struct tb_relay__slot {
     tb_relay_pc *pc; /* weak: the slot is owned by pc */
@@ -246,6 +290,11 @@ typedef struct tb_relay__slot {
     uint32_t packets;
     uint32_t octets;
     bool need_keyframe;
+    /* NACK answers (feedback.c): a budget in bytes that grows with what is forwarded */
+    uint32_t rtx_budget;
+    uint32_t rtx_octets_seen; /* `octets` when the budget was last topped up */
+    uint32_t rtx_sent;        /* retransmissions sent */
+    uint32_t rtx_refused;     /* requested, in the buffer, refused by the rate limit */
 } tb_relay__slot;
 
 struct tb_relay_pc {
@@ -268,6 +317,7 @@ struct tb_relay_pc {
     bool have_remote; /* a remote description was applied */
     char remote_ufrag[257];
     GPtrArray *early_candidates; /* strings, before the remote description */
+    guint n_remote_candidates;   /* taken so far, from SDP or trickled (relay.max_remote_...) */
     unsigned sdp_version;
     GPtrArray *tracks; /* publish: tb_relay_track* refs */
     char **pub_mids;   /* publish: mids of the last offer */
@@ -293,6 +343,8 @@ struct tb_relay_pc {
     GPtrArray *early_dtls;              /* DTLS datagrams before the remote description (GBytes) */
     GPtrArray *unsent_dtls;             /* our DTLS datagrams made before ICE had a path (GBytes) */
     guint dtls_timer;
+    int64_t started_us;  /* when the transport started, for relay.connect_timeout */
+    bool transport_gone; /* failed: its agent, sockets, DTLS and SRTP have been freed */
     tb_relay_pc_state wstate;
     GPtrArray *wtracks; /* publish: tracks (refs) */
     int ext_mid;        /* publish: extmap id of sdes:mid */

@@ -121,15 +121,6 @@ static void op_post(op *o)
 
 /* ---- lifecycle ---- */
 
-static void random_token(char *out, size_t n)
-{
-    static const char alphabet[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
-    for (size_t i = 0; i < n; i++)
-        out[i] = alphabet[g_random_int_range(0, 64)];
-    out[n] = '\0';
-}
-
 tb_relay_pc *tb_relay_pc_create(tb_relay_room *room, tb_relay_pc_role role, const char *owner,
                                 const tb_relay_pc_events *events, void *user)
 {
@@ -140,12 +131,15 @@ tb_relay_pc *tb_relay_pc_create(tb_relay_room *room, tb_relay_pc_role role, cons
     pc->owner = g_strdup(owner);
     pc->tag =
         g_strdup_printf("%s/%s/%s", room->name, owner, role == TB_RELAY_PC_PUBLISH ? "pub" : "sub");
-    random_token(pc->ufrag, 8);
-    random_token(pc->pwd, 24);
-    snprintf(pc->session_id, sizeof pc->session_id, "%u%u", g_random_int() >> 1,
-             g_random_int() >> 4);
+    /* Our ICE credentials, set on the agent (transport.c) instead of the ones libnice would
+     * make with GLib's generator: 48 and 144 random bits (RFC 8839 §5.4 asks for at least
+     * 24 and 128), from the CSPRNG (rand.c). */
+    tb_relay__random_token(pc->ufrag, 8);
+    tb_relay__random_token(pc->pwd, 24);
+    snprintf(pc->session_id, sizeof pc->session_id, "%u%u", tb_relay__random_u32() >> 1,
+             tb_relay__random_u32() >> 4);
     do
-        pc->rtcp_ssrc = g_random_int();
+        pc->rtcp_ssrc = tb_relay__random_u32();
     while (pc->rtcp_ssrc == 0);
     pc->events = *events;
     pc->user = user;
@@ -281,8 +275,8 @@ void tb_relay__pc_post_candidate(tb_relay_pc *pc, const char *cand, const char *
 
 /* RFC 8839 §5.1: "candidate:" foundation component transport priority address port
  * "typ" type ... The address may be an mDNS name (*.local) that we cannot resolve: it is
- * accepted and ignored later, like TCP candidates. */
-static int check_candidate(const char *c, char *err, size_t errlen)
+ * accepted and ignored later, like TCP candidates. The address goes to addr. */
+static int check_candidate(const char *c, char *addr, size_t addrlen, char *err, size_t errlen)
 {
     if (strlen(c) > 512 || !g_str_has_prefix(c, "candidate:")) {
         snprintf(err, errlen, "a candidate must start with 'candidate:' (at most 512 bytes)");
@@ -310,12 +304,44 @@ static int check_candidate(const char *c, char *err, size_t errlen)
         else if (strcmp(f[7], "host") && strcmp(f[7], "srflx") && strcmp(f[7], "prflx") &&
                  strcmp(f[7], "relay"))
             why = "type must be host, srflx, prflx or relay";
+        else
+            g_strlcpy(addr, f[4], addrlen);
     }
     g_strfreev(f);
     if (why) {
         snprintf(err, errlen, "candidate does not parse: %s", why);
         return TB_EINVAL;
     }
+    return TB_OK;
+}
+
+/* Whether the relay may send checks to the candidate's address (addrscope.c); err says
+ * why not. */
+static bool address_allowed(tb_relay_pc *pc, const char *addr, char *err, size_t errlen)
+{
+    const tb_relay *r = pc->room->relay;
+    if (tb_relay__candidate_addr_ok(r->own_scopes, addr, !strcmp(r->cfg->remote_candidates, "any")))
+        return true;
+    snprintf(err, errlen,
+             "candidate address %.64s is not one the relay sends to (relay.remote_candidates "
+             "= %s: only addresses in the scope of its own)",
+             addr, r->cfg->remote_candidates);
+    return false;
+}
+
+/* Counts a candidate against relay.max_remote_candidates: each one becomes a remote
+ * candidate of the agent, which pairs it with every local one and checks each pair. */
+static int take_candidate(tb_relay_pc *pc, char *err, size_t errlen)
+{
+    int cap = pc->room->relay->cfg->max_remote_candidates;
+    if (pc->n_remote_candidates >= (guint)cap) {
+        snprintf(err, errlen,
+                 "too many candidates: a connection takes at most %d, those in its SDP included "
+                 "(relay.max_remote_candidates)",
+                 cap);
+        return TB_ETOOBIG;
+    }
+    pc->n_remote_candidates++;
     return TB_OK;
 }
 
@@ -342,22 +368,27 @@ int tb_relay_pc_add_remote_candidate(tb_relay_pc *pc, const char *candidate, con
                                      char *err, size_t errlen)
 {
     const char *c = candidate ? candidate : "";
-    if (*c && check_candidate(c, err, errlen))
+    char addr[256] = "";
+    if (*c && check_candidate(c, addr, sizeof addr, err, errlen))
         return TB_EINVAL;
     bool described = pc->role == TB_RELAY_PC_PUBLISH ? pc->pub_mids != NULL : pc->offered != NULL;
     if (mid && described && !known_mid(pc, mid)) {
         snprintf(err, errlen, "sdpMid '%.32s' names no m-line of this connection", mid);
         return TB_EINVAL;
     }
-    if (!pc->have_remote) {
-        if (pc->early_candidates->len >= 64) {
-            snprintf(err, errlen, "too many candidates before the description");
-            return TB_ETOOBIG;
-        }
-        g_ptr_array_add(pc->early_candidates, g_strdup(c));
-        return TB_OK;
+    if (*c && !address_allowed(pc, addr, err, errlen))
+        return TB_EINVAL;
+    if (!pc->have_remote && pc->early_candidates->len >= 64) {
+        snprintf(err, errlen, "too many candidates before the description");
+        return TB_ETOOBIG;
     }
-    post_candidate(pc, c);
+    int rc = *c ? take_candidate(pc, err, errlen) : TB_OK;
+    if (rc)
+        return rc;
+    if (!pc->have_remote)
+        g_ptr_array_add(pc->early_candidates, g_strdup(c));
+    else
+        post_candidate(pc, c);
     return TB_OK;
 }
 
@@ -381,8 +412,23 @@ static int set_remote(tb_relay_pc *pc, const tb_relay__desc *d, bool dtls_client
     o->s4 = g_strdup(d->fp_value);
     o->flag = dtls_client;
     op_post(o);
-    for (guint i = 0; i < d->candidates->len; i++)
-        post_candidate(pc, g_ptr_array_index(d->candidates, i));
+    /* Candidates in the SDP go through the same checks as trickled ones; those that fail
+     * are left out (the description itself is fine). */
+    guint skipped = 0;
+    char why[256] = "";
+    for (guint i = 0; i < d->candidates->len; i++) {
+        const char *c = g_ptr_array_index(d->candidates, i);
+        char addr[256] = "";
+        if (check_candidate(c, addr, sizeof addr, why, sizeof why) ||
+            !address_allowed(pc, addr, why, sizeof why) || take_candidate(pc, why, sizeof why)) {
+            skipped++;
+            continue;
+        }
+        post_candidate(pc, c);
+    }
+    if (skipped)
+        TB_LOG_INFO("[%s] %u candidate(s) of the description left out, e.g.: %s", pc->tag, skipped,
+                    why);
     for (guint i = 0; i < pc->early_candidates->len; i++)
         post_candidate(pc, g_ptr_array_index(pc->early_candidates, i));
     g_ptr_array_set_size(pc->early_candidates, 0);
@@ -470,8 +516,7 @@ char *tb_relay_pc_publish_offer(tb_relay_pc *pc, const char *sdp, GPtrArray **ad
     *removed = g_ptr_array_new_with_free_func((GDestroyNotify)tb_relay_track_unref);
     for (guint i = 0; i < d.mlines->len; i++) {
         tb_relay__mline *ml = &g_array_index(d.mlines, tb_relay__mline, i);
-        bool sends = ml->dir == TB_RELAY_DIR_SENDONLY || ml->dir == TB_RELAY_DIR_SENDRECV;
-        if (ml->reject[0] || !sends)
+        if (!tb_relay__mline_publishes(ml))
             continue;
         tb_relay_track *t = find_track_by_mid(pc->tracks, ml->mid);
         if (t && t->codec.pt == ml->codec.pt && !strcmp(t->codec.name, ml->codec.name)) {
@@ -514,19 +559,24 @@ GPtrArray *tb_relay_pc_published_tracks(tb_relay_pc *pc)
 
 /* ---- subscribe ---- */
 
-static uint32_t new_ssrc(void)
+/* Our SSRC for a new m-line: random (RFC 3550 §8.1), and none other of this connection's. */
+static uint32_t new_ssrc(tb_relay_pc *pc)
 {
-    uint32_t s;
-    do
-        s = g_random_int();
-    while (s == 0);
-    return s;
+    for (;;) {
+        uint32_t s = tb_relay__random_u32();
+        bool taken = s == 0 || s == pc->rtcp_ssrc;
+        for (guint i = 0; i < pc->lines->len && !taken; i++)
+            taken = g_array_index(pc->lines, tb_relay__sub_mline, i).ssrc == s;
+        if (!taken)
+            return s;
+    }
 }
 
 bool tb_relay_pc_subscribe_set(tb_relay_pc *pc, GPtrArray *tracks)
 {
     if (pc->role != TB_RELAY_PC_SUBSCRIBE || pc->closed)
         return false;
+    int max_mlines = MAX(pc->room->relay->cfg->max_mlines, 1);
     bool changed = false;
     /* Free the m-lines of tracks no longer wanted. */
     for (guint i = 0; i < pc->lines->len; i++) {
@@ -553,6 +603,13 @@ bool tb_relay_pc_subscribe_set(tb_relay_pc *pc, GPtrArray *tracks)
             if (!l->track && !l->rejected && l->answered && l->kind == t->kind)
                 slot = l;
         }
+        if (!slot && pc->lines->len >= (guint)max_mlines) {
+            if (tb_log_ratelimit_ok(&pc->rl))
+                TB_LOG_WARN("[%s] no m-line left for track %s (%d at most, from the rooms' "
+                            "max_participants): not offered",
+                            pc->tag, t->id, max_mlines);
+            continue;
+        }
         if (!slot) {
             tb_relay__sub_mline nl;
             memset(&nl, 0, sizeof nl);
@@ -562,7 +619,7 @@ bool tb_relay_pc_subscribe_set(tb_relay_pc *pc, GPtrArray *tracks)
             slot = &g_array_index(pc->lines, tb_relay__sub_mline, pc->lines->len - 1);
         }
         slot->track = tb_relay_track_ref(t);
-        slot->ssrc = new_ssrc();
+        slot->ssrc = new_ssrc(pc);
         slot->answered = false;
         changed = true;
     }
@@ -610,7 +667,10 @@ int tb_relay_pc_subscribe_answer(tb_relay_pc *pc, int revision, const char *sdp,
         return TB_ESTATE;
     }
     tb_relay__desc d;
-    int rc = tb_relay__sdp_parse(sdp, false, &d, err, errlen);
+    /* As many m-lines as our offer (at most relay.max_mlines, subscribe_set): an answer
+     * with more is refused before its m-lines are looked at. */
+    int rc = tb_relay__sdp_parse_len(sdp, sdp ? strlen(sdp) : 0, false, (int)pc->offered->len, &d,
+                                     err, errlen);
     if (!rc && d.mlines->len != pc->offered->len) {
         snprintf(err, errlen, "the answer has %u m-lines, the offer %u", d.mlines->len,
                  pc->offered->len);

@@ -116,6 +116,7 @@ tb_relay *tb_relay_create(const tb_config_relay *cfg, char *err, size_t errlen)
     }
     tb_relay *r = g_new0(tb_relay, 1);
     r->cfg = cfg;
+    r->own_scopes = tb_relay__addr_scopes(cfg->ice_addresses, cfg->n_ice_addresses);
     r->main_ctx = g_main_context_ref(g_main_context_default());
     r->cert = tb_relay_dtls_cert_create(err, errlen);
     if (!r->cert) {
@@ -275,7 +276,7 @@ tb_relay_track *tb_relay__track_create(tb_relay_room *room, const char *owner,
 {
     tb_relay_track *t = g_new0(tb_relay_track, 1);
     t->ref = 1;
-    t->id = g_strdup_printf("t%08x", g_random_int());
+    t->id = g_strdup_printf("t%08x", tb_relay__random_u32());
     t->owner = g_strdup(owner);
     t->label = g_strdup(label);
     t->mid = g_strdup(ml->mid);

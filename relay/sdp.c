@@ -216,7 +216,7 @@ static void collect_candidates(const GstSDPMedia *m, GPtrArray *out)
 {
     for (guint i = 0; i < gst_sdp_media_attributes_len(m); i++) {
         const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, i);
-        if (!strcmp(a->key, "candidate") && a->value && out->len < 64)
+        if (!strcmp(a->key, "candidate") && a->value && out->len < TB_RELAY_SDP_MAX_CANDIDATES)
             g_ptr_array_add(out, g_strdup_printf("candidate:%s", a->value));
     }
 }
@@ -305,28 +305,27 @@ static bool valid_fingerprint(const char *hash, const char *value)
     return true;
 }
 
-int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *d, char *err,
-                        size_t errlen)
+int tb_relay__sdp_parse_len(const char *text, size_t len, bool is_offer, int max_mlines,
+                            tb_relay__desc *d, char *err, size_t errlen)
 {
     memset(d, 0, sizeof *d);
     d->mlines = g_array_new(FALSE, TRUE, sizeof(tb_relay__mline));
     d->candidates = g_ptr_array_new_with_free_func(g_free);
-    if (!text || strncmp(text, "v=0", 3) != 0) {
+    if (!text || len < 3 || strncmp(text, "v=0", 3) != 0 || len > G_MAXUINT) {
         snprintf(err, errlen, "not an SDP description (must start with v=0)");
         return TB_EINVAL;
     }
     GstSDPMessage *msg = NULL;
     gst_sdp_message_new(&msg);
     int rc = TB_OK;
-    if (gst_sdp_message_parse_buffer((const guint8 *)text, (guint)strlen(text), msg) !=
-        GST_SDP_OK) {
+    if (gst_sdp_message_parse_buffer((const guint8 *)text, (guint)len, msg) != GST_SDP_OK) {
         snprintf(err, errlen, "SDP does not parse");
         rc = TB_EINVAL;
         goto out;
     }
     guint n = gst_sdp_message_medias_len(msg);
-    if (n == 0 || n > 64) {
-        snprintf(err, errlen, "SDP has %u m-lines (1..64 expected)", n);
+    if (n == 0 || n > (guint)MAX(max_mlines, 1)) {
+        snprintf(err, errlen, "SDP has %u m-lines (1..%d expected)", n, MAX(max_mlines, 1));
         rc = TB_EINVAL;
         goto out;
     }
@@ -334,7 +333,8 @@ int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *d, char
     for (guint i = 0; i < gst_sdp_message_attributes_len(msg); i++) {
         const GstSDPAttribute *a = gst_sdp_message_get_attribute(msg, i);
         if (!strcmp(a->key, "group") && a->value && g_str_has_prefix(a->value, "BUNDLE ")) {
-            bundle = g_strsplit(a->value + 7, " ", 65);
+            /* Every mid: there may be as many as there are m-lines (max_mlines). */
+            bundle = g_strsplit(a->value + 7, " ", -1);
             break;
         }
     }
@@ -368,7 +368,49 @@ out:
     return rc;
 }
 
-/* RFC 8122 §5: a known hash function and its digest as colon-separated hex pairs. */
+int tb_relay__sdp_parse(const char *text, bool is_offer, tb_relay__desc *d, char *err,
+                        size_t errlen)
+{
+    return tb_relay__sdp_parse_len(text, text ? strlen(text) : 0, is_offer,
+                                   TB_RELAY_PUBLISH_MAX_MLINES, d, err, errlen);
+}
+
+bool tb_relay__mline_publishes(const tb_relay__mline *ml)
+{
+    return !ml->reject[0] && (ml->dir == TB_RELAY_DIR_SENDONLY || ml->dir == TB_RELAY_DIR_SENDRECV);
+}
+
+int tb_relay_sdp_senders(const char *sdp, size_t len, int *video)
+{
+    /* As the server sees it: a JSON string holds no NUL. */
+    len = sdp ? strnlen(sdp, len) : 0;
+    tb_relay__desc d;
+    char err[8];
+    int n = -1, v = -1;
+    if (tb_relay__sdp_parse_len(sdp, len, true, TB_RELAY_PUBLISH_MAX_MLINES, &d, err, sizeof err) ==
+        TB_OK) {
+        n = v = 0;
+        for (guint i = 0; i < d.mlines->len; i++) {
+            const tb_relay__mline *ml = &g_array_index(d.mlines, tb_relay__mline, i);
+            if (!tb_relay__mline_publishes(ml))
+                continue;
+            n++;
+            v += !strcmp(ml->media, "video");
+        }
+    }
+    tb_relay__desc_clear(&d);
+    if (video)
+        *video = v;
+    return n;
+}
+
+int tb_relay_sdp_video_senders(const char *sdp, size_t len)
+{
+    int video;
+    tb_relay_sdp_senders(sdp, len, &video);
+    return video;
+}
+
 /* ---- writers ---- */
 
 static void add_transport_attrs(GstSDPMedia *m, const tb_relay__local *l, const char *mid)

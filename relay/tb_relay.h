@@ -88,6 +88,10 @@ typedef struct tb_relay_pc_events {
     /* A local ICE candidate, as the "candidate:..." attribute value; "" when gathering
      * is done. `mid` is the first bundled m-line's mid. */
     void (*candidate)(void *user, tb_relay_pc *pc, const char *candidate, const char *mid);
+    /* FAILED: ICE failed, consent to send expired (RFC 7675: the peer stopped answering
+     * our checks), DTLS failed, or the connection was not connected within
+     * relay.connect_timeout. The relay has then freed its transport; only
+     * tb_relay_pc_close() is left to do. */
     void (*state)(void *user, tb_relay_pc *pc, tb_relay_pc_state state);
 } tb_relay_pc_events;
 
@@ -103,9 +107,22 @@ tb_relay_pc_state tb_relay_pc_get_state(const tb_relay_pc *pc);
 
 /* Trickle ICE from the client: the "candidate:..." string ("" or NULL = end of
  * candidates) and its sdpMid (NULL = not given). Queued until the remote description is
- * known. Returns 0 or TB_EINVAL with a reason in err. */
+ * known. Returns 0, TB_EINVAL (does not parse, names no m-line of ours, or its address is
+ * outside what relay.remote_candidates allows) or TB_ETOOBIG (the connection already has
+ * relay.max_remote_candidates, those of its SDP included), with a reason in err. */
 int tb_relay_pc_add_remote_candidate(tb_relay_pc *pc, const char *candidate, const char *mid,
                                      char *err, size_t errlen);
+
+/* How many video tracks tb_relay_pc_publish_offer would publish from this offer: its
+ * video m-lines that the relay accepts and that send, by the very parse the offer goes
+ * through. More than one means a screen share: the first accepted video m-line is the
+ * camera, every further one a screen (tb_relay_track_label). -1 when the relay would
+ * refuse the offer. Reads the first len bytes of sdp, up to a NUL. Any thread. */
+int tb_relay_sdp_video_senders(const char *sdp, size_t len);
+/* The same parse: how many tracks (audio and video m-lines the relay accepts and that
+ * send) the offer publishes, -1 when the relay would refuse it; *video (may be NULL) gets
+ * tb_relay_sdp_video_senders' count. */
+int tb_relay_sdp_senders(const char *sdp, size_t len, int *video);
 
 /* Publish: applies the client's offer and returns our answer (transfer full, g_free).
  * On success *added and *removed hold the tracks this offer added and the ones it
@@ -143,5 +160,10 @@ void tb_relay_track_set_muted(tb_relay_room *room, tb_relay_track *track, bool m
 void tb_relay_track_tap_start(tb_relay_room *room, tb_relay_track *track, int rtp_port,
                               int rtcp_port);
 void tb_relay_track_tap_stop(tb_relay_room *room, tb_relay_track *track);
+/* The UDP port on 127.0.0.1 every tap datagram of the room (RTP and RTCP, every track)
+ * is sent from: the room's tap socket, bound on the first call. A recorder connects its
+ * sockets to it, so that the kernel drops datagrams of any other local sender. 0 when no
+ * socket could be made (then taps send nothing). Main thread. */
+int tb_relay_room_tap_port(tb_relay_room *room);
 
 #endif

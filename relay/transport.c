@@ -11,8 +11,10 @@
 #include "relay/rxpoll.h"
 #include "relay/srtp_out.h"
 #include "common/tb_error.h"
+#include "common/tb_time.h"
 
 #include <gio/gio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -37,6 +39,37 @@ static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
 static void start_dtls_if_ready(tb_relay_pc *pc);
 static void flush_unsent_dtls(tb_relay_pc *pc);
 
+static gboolean free_transport_run(gpointer data)
+{
+    tb_relay_pc *pc = data;
+    if (!pc->transport_gone) {
+        tb_relay__transport_stop(pc);
+        pc->transport_gone = true;
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* A failed connection is not coming back (we do not take ICE restarts): it says so and
+ * frees its agent, sockets, DTLS and SRTP at once, not when the control plane gets round
+ * to closing it. Freed from an idle callback of the worker: we may be inside one of the
+ * agent's signals, a DTLS callback or the walk over the worker's connections. */
+static void transport_fail(tb_relay_pc *pc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void transport_fail(tb_relay_pc *pc, const char *fmt, ...)
+{
+    if (pc->transport_gone || pc->wstate == TB_RELAY_PC_FAILED)
+        return;
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    g_vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    TB_LOG_WARN("[%s] %s: connection failed", pc->tag, why);
+    pc->started_us = 0;
+    tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+    tb_relay__worker_post(pc->worker, free_transport_run, tb_relay__pc_ref(pc),
+                          (GDestroyNotify)tb_relay__pc_unref);
+}
+
 #define READY_IDLE_TIMEOUT_MS 50u /* libnice's minimum */
 
 static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
@@ -60,8 +93,13 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
         if (pc->sendq)
             tb_relay__sendq_update_path(pc->sendq);
-        TB_LOG_WARN("[%s] ICE failed", pc->tag);
-        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+        /* Once connected, libnice fails a component only when consent expired: the peer
+         * answered none of our consent checks for 10 s (libnice 0.1.21's fixed expiry;
+         * RFC 7675 §5.1 allows 30 s at most), so it vanished without closing. */
+        if (pc->ice_ready)
+            transport_fail(pc, "ICE consent expired: the peer stopped answering (RFC 7675)");
+        else
+            transport_fail(pc, "ICE failed");
     } else if (state == NICE_COMPONENT_STATE_CONNECTING && pc->wstate == TB_RELAY_PC_NEW) {
         tb_relay__pc_post_state(pc, TB_RELAY_PC_CHECKING);
     }
@@ -166,10 +204,10 @@ static void after_dtls(tb_relay_pc *pc)
         if (pc->srtp)
             pc->srtp_out = tb_relay_srtp_out_create(&keys);
         if (!pc->srtp) {
-            TB_LOG_WARN("[%s] SRTP setup failed", pc->tag);
-            tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+            transport_fail(pc, "SRTP setup failed");
             return;
         }
+        pc->started_us = 0; /* connected: relay.connect_timeout no longer applies */
         TB_LOG_INFO("[%s] connected (%s)", pc->tag,
                     keys.profile == TB_RELAY_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM"
                                                                    : "AES_CM_128_HMAC_SHA1_80");
@@ -179,8 +217,7 @@ static void after_dtls(tb_relay_pc *pc)
         if (pc->role == TB_RELAY_PC_SUBSCRIBE)
             rx_attach(pc);
     } else if (st == TB_RELAY_DTLS_FAILED) {
-        TB_LOG_WARN("[%s] DTLS handshake failed", pc->tag);
-        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+        transport_fail(pc, "DTLS handshake failed");
     } else if (st == TB_RELAY_DTLS_CLOSED) {
         tb_relay__pc_post_state(pc, TB_RELAY_PC_CLOSED);
     }
@@ -349,9 +386,20 @@ void tb_relay__transport_start(tb_relay_pc *pc)
      * offers (RFC 8445 §6.1.1) and we only answer; Chromium then nominates only with a
      * later check and our DTLS reply waits for it (docs/performance.md change 16). */
     bool lite = cfg->ice_lite;
-    pc->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                    NICE_AGENT_OPTION_ICE_TRICKLE |
-                                        (lite ? NICE_AGENT_OPTION_LITE_MODE : 0));
+    /* Consent freshness (RFC 7675): once a pair is selected, libnice sends a binding
+     * request on it every ~5 s and fails the component when none has been answered for
+     * 10 s, so a peer that vanishes without closing (a crashed browser, a lost network)
+     * ends as FAILED instead of holding its sockets and our fan-out for ever. libnice
+     * 0.1.21 does this in lite mode too (measured: failed 7-10 s after the peer stopped),
+     * although a lite agent starts no connectivity checks (RFC 8445 §2.5); browsers answer
+     * every authenticated binding request. The answers are read wherever the socket is
+     * read: libnice's own source, or our epoll set through
+     * nice_agent_recv_messages_nonblocking once a subscriber is up, also after its socket
+     * is connected to the peer (sendq.h), which is the address the checks go to. */
+    pc->agent =
+        nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
+                            NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS |
+                                (lite ? NICE_AGENT_OPTION_LITE_MODE : 0));
     g_object_set(pc->agent, "controlling-mode", !lite && pc->role == TB_RELAY_PC_SUBSCRIBE,
                  "ice-tcp", FALSE, "upnp", FALSE, "stun-pacing-timer", 5u, NULL);
     for (int i = 0; i < cfg->n_ice_addresses; i++) {
@@ -371,11 +419,10 @@ void tb_relay__transport_start(tb_relay_pc *pc)
                                   (guint)cfg->port_max);
     nice_agent_set_local_credentials(pc->agent, pc->stream_id, pc->ufrag, pc->pwd);
     nice_agent_attach_recv(pc->agent, pc->stream_id, 1, ctx, on_recv, pc);
-    if (!nice_agent_gather_candidates(pc->agent, pc->stream_id)) {
-        TB_LOG_ERR("[%s] ICE gathering failed to start (no usable address?)", pc->tag);
-        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
-    }
+    pc->started_us = tb_time_mono_us();
     g_ptr_array_add(pc->worker->rtcp_pcs, pc);
+    if (!nice_agent_gather_candidates(pc->agent, pc->stream_id))
+        transport_fail(pc, "ICE gathering failed to start (no usable address?)");
 }
 
 /* A subscriber's path is pinned (its socket connected to the peer, sendq.h) once it has
@@ -386,8 +433,25 @@ void tb_relay__transport_start(tb_relay_pc *pc)
  * second. */
 #define PIN_AFTER_TICKS 2
 
+/* relay.connect_timeout: a connection holds an agent, its sockets and, for a publisher,
+ * tracks others subscribe to; one that does not get connected (a client that never
+ * answers, never sends its candidates or never finishes DTLS) must not hold them for
+ * ever. Counted from the start of the transport, checked on the worker's 1 s tick. */
+static bool past_deadline(tb_relay_pc *pc)
+{
+    if (!pc->started_us)
+        return false;
+    int64_t limit = (int64_t)pc->room->relay->cfg->connect_timeout_s * G_USEC_PER_SEC;
+    return tb_time_mono_us() - pc->started_us >= limit;
+}
+
 void tb_relay__transport_tick(tb_relay_pc *pc)
 {
+    if (past_deadline(pc)) {
+        transport_fail(pc, "not connected within %d s (relay.connect_timeout)",
+                       pc->room->relay->cfg->connect_timeout_s);
+        return;
+    }
     if (pc->role != TB_RELAY_PC_SUBSCRIBE || pc->wstate != TB_RELAY_PC_CONNECTED || !pc->sendq ||
         pc->settled_ticks > PIN_AFTER_TICKS)
         return;
@@ -408,8 +472,7 @@ void tb_relay__transport_set_remote(tb_relay_pc *pc, const char *ufrag, const ch
     pc->dtls = tb_relay_dtls_create(pc->room->relay->cert, dtls_client,
                                     pc->room->relay->cfg->prefer_gcm, dtls_send, pc);
     if (!pc->dtls || tb_relay_dtls_set_remote_fingerprint(pc->dtls, fp_hash, fp_value) != TB_OK) {
-        TB_LOG_WARN("[%s] cannot use the peer's fingerprint (%s)", pc->tag, fp_hash);
-        tb_relay__pc_post_state(pc, TB_RELAY_PC_FAILED);
+        transport_fail(pc, "cannot use the peer's fingerprint (%s)", fp_hash);
         return;
     }
     if (dtls_client)

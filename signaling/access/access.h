@@ -5,7 +5,7 @@
  * thread only). Every other function is a pure function of its arguments (bytes, a key,
  * a config, the time passed in), callable from any thread, except
  * tb_sig_auth_load_key(), which reads (and on first use creates) the key file.
- * The token and SDP scans take untrusted bytes and are fuzzed (tests/fuzz). Strings a
+ * The token scan takes untrusted bytes and is fuzzed (tests/fuzz). Strings a
  * function returns are transfer full (g_free) unless it says otherwise.
  *
  * Below everything else in signaling/: it includes only common/. */
@@ -72,11 +72,6 @@ static inline bool tb_sig_may_publish(unsigned perms, bool floor)
 {
     return (perms & TB_SIG_PERM_PUBLISH) || floor;
 }
-
-/* Counts the m=video sections of an SDP offer that send media (sendonly or sendrecv,
- * not rejected with port 0 unless bundle-only): more than one means a screen share.
- * A plain line scan, bounded by len; -1 when the text holds no m= line at all. */
-int tb_sig_sdp_video_senders(const char *sdp, size_t len);
 
 /* ---- token.c: join tokens: JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 (JWS
  * "HS256", RFC 7515 / RFC 7518 section 3.2), as LiveKit's access tokens are.

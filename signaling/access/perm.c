@@ -1,6 +1,6 @@
-/* perm.c — the role and room-kind tables, and the one SDP question permissions need
- * answered before the relay sees an offer (does it carry a screen share?). The names of
- * roles and kinds are the configuration's (common/tb_config.c), in enum order. */
+/* perm.c — the role and room-kind tables. The names of roles and kinds are the
+ * configuration's (common/tb_config.c), in enum order. Whether a publish offer shares a
+ * screen is the relay's parse's to say (tb_relay_sdp_video_senders). */
 #include "signaling/access/access.h"
 #include "common/tb_error.h"
 
@@ -76,61 +76,4 @@ const char *tb_sig_kind_name(tb_sig_kind k)
 const char *const *tb_sig_kind_names(void)
 {
     return kind_names;
-}
-
-/* One m= section as the scan sees it. */
-typedef struct section {
-    bool video;
-    bool port_zero;
-    bool bundle_only;
-    bool sending; /* sendrecv is SDP's default direction (RFC 8866 section 6.7) */
-} section;
-
-static int section_sends(const section *m)
-{
-    return m->video && m->sending && (!m->port_zero || m->bundle_only);
-}
-
-static bool line_is(const char *line, size_t n, const char *what)
-{
-    size_t w = strlen(what);
-    return n == w && memcmp(line, what, w) == 0;
-}
-
-int tb_sig_sdp_video_senders(const char *sdp, size_t len)
-{
-    int count = 0;
-    bool any = false;
-    section m = {0};
-    size_t i = 0;
-    while (i < len) {
-        size_t start = i;
-        while (i < len && sdp[i] != '\n' && sdp[i] != '\r')
-            i++;
-        const char *line = sdp + start;
-        size_t n = i - start;
-        while (i < len && (sdp[i] == '\n' || sdp[i] == '\r'))
-            i++;
-        if (n >= 2 && line[0] == 'm' && line[1] == '=') {
-            if (any)
-                count += section_sends(&m);
-            any = true;
-            memset(&m, 0, sizeof m);
-            m.sending = true;
-            m.video = n >= 8 && memcmp(line + 2, "video ", 6) == 0;
-            const char *port = memchr(line, ' ', n);
-            m.port_zero = port && (size_t)(port - line) + 2 < n && port[1] == '0' && port[2] == ' ';
-        } else if (!any) {
-            continue;
-        } else if (line_is(line, n, "a=sendonly") || line_is(line, n, "a=sendrecv")) {
-            m.sending = true;
-        } else if (line_is(line, n, "a=recvonly") || line_is(line, n, "a=inactive")) {
-            m.sending = false;
-        } else if (line_is(line, n, "a=bundle-only")) {
-            m.bundle_only = true;
-        }
-    }
-    if (any)
-        count += section_sends(&m);
-    return any ? count : -1;
 }

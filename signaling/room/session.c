@@ -210,8 +210,14 @@ void tb_sig_session_publish(tb_sig_request *r)
         return;
     }
     /* A second video track is a screen, as the relay's own parse of the offer counts it. */
-    if (tb_relay_sdp_video_senders(sdp, strlen(sdp)) > 1 &&
-        !tb_sig_require(r, TB_SIG_PERM_SCREEN, "sharing a screen"))
+    int video = 0, tracks = tb_relay_sdp_senders(sdp, strlen(sdp), &video);
+    int max_tracks = p->room->hub->cfg->limits.tracks_per_participant;
+    if (tracks > max_tracks) {
+        tb_sig_fail(r, "too_many_tracks", "the offer sends %d tracks; at most %d per participant",
+                    tracks, max_tracks);
+        return;
+    }
+    if (video > 1 && !tb_sig_require(r, TB_SIG_PERM_SCREEN, "sharing a screen"))
         return;
     char err[256] = "";
     GPtrArray *added = NULL, *removed = NULL;

@@ -54,7 +54,9 @@ void bws_destroy(bws *ws);
 
 /* ---- SDP, the generator's side ---- */
 
-#define BSDP_MAX_MLINES 32
+/* A subscriber of a full room gets an m-line per track of everyone else: 49 others with
+ * audio, video and a screen are 147 (the relay's own limit is max_participants x 3 + 16). */
+#define BSDP_MAX_MLINES 256
 #define BSDP_MAX_CANDS  16
 
 typedef struct bsdp_mline {
@@ -66,6 +68,8 @@ typedef struct bsdp_mline {
     char codec[16];
     int clock;
     int channels;
+    uint32_t ssrc;  /* first a=ssrc, 0 = none */
+    char owner[64]; /* a=msid's stream id: our server puts the publisher's id there */
 } bsdp_mline;
 
 typedef struct bsdp {

@@ -64,6 +64,11 @@ int bsdp_parse(const char *text, bsdp *out)
             g_strlcpy(m ? m->dir : sess_dir, l + 2, sizeof sess_dir);
         } else if (m && g_str_has_prefix(l, "a=mid:")) {
             copy_val(m->mid, sizeof m->mid, l + 6);
+        } else if (m && g_str_has_prefix(l, "a=ssrc:") && !m->ssrc) {
+            m->ssrc = (uint32_t)strtoul(l + 7, NULL, 10);
+        } else if (m && g_str_has_prefix(l, "a=msid:")) {
+            copy_val(m->owner, sizeof m->owner, l + 7);
+            m->owner[strcspn(m->owner, " ")] = 0;
         } else if (m && g_str_has_prefix(l, "a=rtpmap:")) {
             int pt = atoi(l + 9);
             const char *sp = strchr(l, ' ');

@@ -28,7 +28,7 @@ typedef struct breplay {
     int64_t last_jump_us;
 } breplay;
 
-#define BPC_MAX_RX 24
+#define BPC_MAX_RX BSDP_MAX_MLINES /* streams a subscriber tells apart */
 
 typedef struct brx {
     uint32_t ssrc;
@@ -88,6 +88,7 @@ struct bpart {
     /* our protocol */
     int revision;
     char *pending_offer; /* until the subscribe connection has gathered */
+    bsdp *answered;      /* the last offer answered (owned), for --expect-all-tracks */
     /* Janus */
     guint64 session, h_pub, h_sub, feed;
 };
@@ -110,6 +111,7 @@ struct bgen {
     char *json_path;
     char *scenario;
     bool expect_media;
+    bool expect_all_tracks;
     bool verbose;
     /* state */
     GMainLoop *loop;

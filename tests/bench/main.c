@@ -12,7 +12,10 @@
  * RTP packets the subscribers received; then publishers stop and, after the packets in
  * flight have arrived, loss is counted per stream by sequence number. Figures go to
  * stdout and to --json. Speed never makes the exit status fail; --expect-media does make
- * it fail when a subscriber received nothing or lost packets (the CI smoke test). */
+ * it fail when a subscriber received nothing or lost packets (the CI smoke test), and
+ * --expect-all-tracks when a subscriber missed any publisher's track (the full-room test,
+ * tests/bench/fullroom.sh). Publishers (not round-table participants) receive nothing,
+ * with either server. */
 #include "tests/bench/gen.h"
 #include "common/tb_error.h"
 #include "relay/rtp.h"
@@ -254,6 +257,54 @@ static void count_loss(result *r)
     }
 }
 
+/* --expect-all-tracks: every subscriber got packets on every m-line that sends in the
+ * last offer it answered, and those m-lines carry an audio and a video track of every
+ * publisher (by the publisher's id in a=msid, which our server writes). Returns how many
+ * subscribers fall short. */
+static int check_all_tracks(void)
+{
+    int want = G.roundtable ? G.publishers - 1 : G.publishers, bad = 0;
+    for (guint i = 0; i < G.parts->len; i++) {
+        bpart *p = g_ptr_array_index(G.parts, i);
+        if (!p->sub)
+            continue;
+        if (!p->answered || !p->spc) {
+            g_printerr("tb-bench: subscriber %d answered no offer\n", p->index);
+            bad++;
+            continue;
+        }
+        GHashTable *owners = g_hash_table_new(g_str_hash, g_str_equal); /* id -> kinds got */
+        int streams = 0, got = 0, complete = 0;
+        for (int k = 0; k < p->answered->n_mlines; k++) {
+            const bsdp_mline *m = &p->answered->m[k];
+            if (strcmp(m->dir, "sendonly") || !m->ssrc)
+                continue;
+            streams++;
+            bool rx = false;
+            for (int j = 0; j < p->spc->n_rx && !rx; j++)
+                rx = p->spc->rx[j].ssrc == m->ssrc && p->spc->rx[j].seq.received > 0;
+            if (!rx)
+                continue;
+            got++;
+            guint kinds = GPOINTER_TO_UINT(g_hash_table_lookup(owners, m->owner));
+            kinds |= !strcmp(m->media, "audio") ? 1 : !strcmp(m->media, "video") ? 2 : 0;
+            g_hash_table_insert(owners, (gpointer)m->owner, GUINT_TO_POINTER(kinds));
+        }
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, owners);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+            complete += GPOINTER_TO_UINT(v) == 3;
+        g_hash_table_unref(owners);
+        printf("subscriber %d: packets on %d of %d offered streams; audio and video from %d of "
+               "%d publishers\n",
+               p->index, got, streams, complete, want);
+        if (got < streams || complete < want)
+            bad++;
+    }
+    return bad;
+}
+
 static json_t *emit(const result *r)
 {
     size_t nd = G.delays->len, nj = G.joins->len;
@@ -369,6 +420,7 @@ static int run_load(void)
     }
     run_until(NULL, 0.7); /* packets in flight */
     count_loss(&r);
+    int short_of_tracks = G.expect_all_tracks ? check_all_tracks() : 0;
     bproc_udp_drops(&rb1, &sb1);
     r.rcvbuf_drops = rb1 - rb0;
     r.sndbuf_drops = sb1 - sb0;
@@ -382,6 +434,12 @@ static int run_load(void)
     for (guint i = 0; i < G.parts->len; i++)
         bpart_destroy(g_ptr_array_index(G.parts, i));
     g_ptr_array_set_size(G.parts, 0);
+    if (G.expect_all_tracks && (short_of_tracks || G.failures)) {
+        g_printerr("tb-bench: FAIL: %d subscriber(s) short of tracks, %" G_GUINT64_FORMAT
+                   " participant failures\n",
+                   short_of_tracks, G.failures);
+        return 1;
+    }
     if (G.expect_media) {
         if (r.subs_with_media != r.subs_total || r.subs_total == 0) {
             g_printerr("tb-bench: FAIL: %d of %d subscribers received media\n", r.subs_with_media,
@@ -412,7 +470,7 @@ int main(int argc, char **argv)
 {
     char *server = NULL, *profile = NULL;
     int roundtable = 0;
-    gboolean floor_mode = FALSE, expect = FALSE, verbose = FALSE;
+    gboolean floor_mode = FALSE, expect = FALSE, expect_all = FALSE, verbose = FALSE;
     G.port = 8080;
     G.janus_room = 1234;
     G.publishers = 1;
@@ -447,6 +505,10 @@ int main(int argc, char **argv)
         {"scenario", 0, 0, G_OPTION_ARG_STRING, &G.scenario, "Label for the output", "NAME"},
         {"expect-media", 0, 0, G_OPTION_ARG_NONE, &expect,
          "Fail unless every subscriber got media without loss", NULL},
+        {"expect-all-tracks", 0, 0, G_OPTION_ARG_NONE, &expect_all,
+         "Fail unless every subscriber got packets from every track it was offered, an audio "
+         "and a video one of each publisher",
+         NULL},
         {"floor", 0, 0, G_OPTION_ARG_NONE, &floor_mode, "Micro-benchmark protect + send", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print signaling", NULL},
         {NULL}};
@@ -461,6 +523,7 @@ int main(int argc, char **argv)
     G.server = server && !strcmp(server, "janus") ? BSERVER_JANUS : BSERVER_TB;
     G.gcm = !profile || strcmp(profile, "cm") != 0;
     G.expect_media = expect;
+    G.expect_all_tracks = expect_all;
     G.verbose = verbose;
     if (roundtable > 0) {
         G.roundtable = true;

@@ -64,17 +64,20 @@ static void tb_request(bpart *p, json_t *m)
 
 static void tb_send_answer(bpart *p)
 {
-    bsdp offer;
-    if (bsdp_parse(p->pending_offer, &offer)) {
+    bsdp *offer = g_new(bsdp, 1);
+    if (bsdp_parse(p->pending_offer, offer)) {
+        g_free(offer);
         bpart_fail(p, "unusable offer from the server");
         return;
     }
     g_clear_pointer(&p->pending_offer, g_free);
-    char *ans = bpc_local_answer(p->spc, &offer);
+    char *ans = bpc_local_answer(p->spc, offer);
     tb_request(p,
                json_pack("{s:s, s:i, s:s}", "type", "answer", "revision", p->revision, "sdp", ans));
     g_free(ans);
-    bpc_set_remote(p->spc, &offer, true);
+    bpc_set_remote(p->spc, offer, true);
+    g_free(p->answered);
+    p->answered = offer;
 }
 
 static void tb_on_reply(bpart *p, json_t *m)
@@ -106,7 +109,9 @@ static void tb_on_message(bpart *p, json_t *m)
                    json_string_value(json_object_get(m, "reason")));
     } else if (!strcmp(type, "offer")) {
         const char *sdp = json_string_value(json_object_get(m, "sdp"));
-        if (!sdp)
+        /* A publisher (not a round-table participant) receives nothing, as against Janus:
+         * the server's offer for others' tracks stays unanswered. */
+        if (!sdp || !p->sub)
             return;
         p->revision = (int)json_integer_value(json_object_get(m, "revision"));
         g_free(p->pending_offer);
@@ -413,5 +418,6 @@ void bpart_destroy(bpart *p)
     bpc_destroy(p->ppc);
     bpc_destroy(p->spc);
     g_free(p->pending_offer);
+    g_free(p->answered);
     g_free(p);
 }

@@ -329,6 +329,255 @@ static void test_spread_lifecycle(void)
     tb_config_clear(&cfg);
 }
 
+/* ---- remote candidates: the cap, the address policy ---- */
+
+typedef struct probe {
+    tb_relay_pc *pc;
+    guint n;
+    gint done;
+} probe;
+
+static gboolean probe_run(gpointer data)
+{
+    probe *p = data;
+    GSList *l =
+        p->pc->agent ? nice_agent_get_remote_candidates(p->pc->agent, p->pc->stream_id, 1) : NULL;
+    p->n = g_slist_length(l);
+    g_slist_free_full(l, (GDestroyNotify)nice_candidate_free);
+    g_atomic_int_set(&p->done, 1);
+    return G_SOURCE_REMOVE;
+}
+
+/* The remote candidates the connection's agent holds, asked on its worker after every
+ * operation posted before. */
+static guint agent_candidates(tb_relay_pc *pc)
+{
+    probe p = {.pc = pc};
+    tb_relay__worker_post(pc->worker, probe_run, &p, NULL);
+    while (!g_atomic_int_get(&p.done))
+        g_usleep(1000);
+    return p.n;
+}
+
+static char *cand(const char *addr, int port)
+{
+    return g_strdup_printf("candidate:%d 1 udp 2122260223 %s %d typ host", port, addr, port);
+}
+
+/* The offer with `n` candidates at addr, ports from `port`, in its first m-line. */
+static char *offer_with_candidates(const char *addr, int port, int n)
+{
+    g_autofree char *offer = fixture("chromium_offer_av.sdp");
+    GString *lines = g_string_new("a=mid:0\r\n");
+    for (int i = 0; i < n; i++) {
+        g_autofree char *c = cand(addr, port + i);
+        g_string_append_printf(lines, "a=%s\r\n", c);
+    }
+    char *out = replace(offer, "a=mid:0\r\n", lines->str);
+    g_string_free(lines, TRUE);
+    return out;
+}
+
+static tb_relay *relay_with(tb_config *cfg, const char *text)
+{
+    char err[256];
+    g_assert_cmpint(tb_config_load_data(cfg, text, NULL, err, sizeof err), ==, TB_OK);
+    tb_relay *relay = tb_relay_create(&cfg->relay, err, sizeof err);
+    g_assert_nonnull(relay);
+    return relay;
+}
+
+/* A client sends more candidates than relay.max_remote_candidates, some before its
+ * description, some in it, the rest trickled: the agent gets no more than the cap and
+ * the extra ones are refused with a reason. */
+static void test_candidate_cap(void)
+{
+    tb_config cfg;
+    fx f = {0};
+    f.relay = relay_with(&cfg, "[relay]\nworkers = 1\nmax_remote_candidates = 8\n");
+    f.room = tb_relay_room_create(f.relay, "cap");
+    char err[256] = "";
+    tb_relay_pc *pc = tb_relay_pc_create(f.room, TB_RELAY_PC_PUBLISH, "pmany", &events, &f);
+    for (int i = 0; i < 3; i++) {
+        g_autofree char *c = cand("127.0.0.1", 40000 + i);
+        g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, c, "0", err, sizeof err), ==, TB_OK);
+    }
+    g_autofree char *offer = offer_with_candidates("127.0.0.1", 41000, 4);
+    GPtrArray *added, *removed;
+    g_autofree char *answer =
+        tb_relay_pc_publish_offer(pc, offer, &added, &removed, err, sizeof err);
+    g_assert_nonnull(answer);
+    g_autofree char *c8 = cand("127.0.0.1", 42000);
+    g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, c8, "0", err, sizeof err), ==, TB_OK);
+    for (int i = 1; i < 40; i++) {
+        g_autofree char *c = cand("127.0.0.1", 42000 + i);
+        err[0] = 0;
+        g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, c, "0", err, sizeof err), ==,
+                        TB_ETOOBIG);
+        g_assert_nonnull(strstr(err, "max_remote_candidates"));
+    }
+    /* The end of candidates is not a candidate. */
+    g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, "", "0", err, sizeof err), ==, TB_OK);
+    g_assert_cmpuint(agent_candidates(pc), ==, 8);
+
+    /* Candidates of the description count too: 12 in the SDP, 8 taken. */
+    tb_relay_pc *pc2 = tb_relay_pc_create(f.room, TB_RELAY_PC_PUBLISH, "psdp", &events, &f);
+    g_autofree char *offer2 = offer_with_candidates("127.0.0.1", 43000, 12);
+    GPtrArray *added2, *removed2;
+    g_autofree char *answer2 =
+        tb_relay_pc_publish_offer(pc2, offer2, &added2, &removed2, err, sizeof err);
+    g_assert_nonnull(answer2);
+    g_autofree char *c9 = cand("127.0.0.1", 44000);
+    g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc2, c9, "0", err, sizeof err), ==,
+                    TB_ETOOBIG);
+    g_assert_cmpuint(agent_candidates(pc2), ==, 8);
+
+    g_ptr_array_unref(added);
+    g_ptr_array_unref(removed);
+    g_ptr_array_unref(added2);
+    g_ptr_array_unref(removed2);
+    tb_relay_pc_close(pc);
+    tb_relay_pc_close(pc2);
+    tb_relay_room_destroy(f.room);
+    tb_relay_destroy(f.relay);
+    tb_config_clear(&cfg);
+}
+
+/* A client on loopback (the relay's only address) names internal hosts as candidates,
+ * trickled and in its SDP, to make the relay probe them: refused, and nothing reaches
+ * the agent; relay.remote_candidates = any takes them. */
+static void test_candidate_addresses(fx *f, gconstpointer data)
+{
+    char err[256] = "";
+    tb_relay_pc *pc = tb_relay_pc_create(f->room, TB_RELAY_PC_PUBLISH, "pprobe", &events, f);
+    static const char *const internal[] = {"10.0.0.1",   "192.168.1.1", "169.254.169.254",
+                                           "172.16.5.4", "fd00::1",     "8.8.8.8",
+                                           "0.0.0.0"};
+    for (size_t i = 0; i < G_N_ELEMENTS(internal); i++) {
+        g_autofree char *c = cand(internal[i], 22);
+        err[0] = 0;
+        g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, c, NULL, err, sizeof err), ==,
+                        TB_EINVAL);
+        g_assert_nonnull(strstr(err, "remote_candidates"));
+    }
+    g_autofree char *offer = offer_with_candidates("10.0.0.1", 22, 3);
+    GPtrArray *added, *removed;
+    g_autofree char *answer =
+        tb_relay_pc_publish_offer(pc, offer, &added, &removed, err, sizeof err);
+    g_assert_nonnull(answer);
+    g_assert_cmpuint(agent_candidates(pc), ==, 0);
+    /* Loopback, the relay's own scope, and an mDNS name (ignored later) are taken. */
+    g_autofree char *lo = cand("127.0.0.1", 40000);
+    g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, lo, "0", err, sizeof err), ==, TB_OK);
+    g_autofree char *mdns = cand("0f6e2c51-8d2b.local", 40001);
+    g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, mdns, "0", err, sizeof err), ==, TB_OK);
+    g_assert_cmpuint(agent_candidates(pc), ==, 1);
+    g_ptr_array_unref(added);
+    g_ptr_array_unref(removed);
+    tb_relay_pc_close(pc);
+
+    tb_config cfg;
+    fx g = {0};
+    g.relay = relay_with(&cfg, "[relay]\nworkers = 1\nremote_candidates = any\n");
+    g.room = tb_relay_room_create(g.relay, "any");
+    pc = tb_relay_pc_create(g.room, TB_RELAY_PC_PUBLISH, "pany", &events, &g);
+    g_autofree char *priv = cand("10.0.0.1", 22);
+    g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, priv, NULL, err, sizeof err), ==, TB_OK);
+    g_autofree char *zero = cand("0.0.0.0", 22);
+    g_assert_cmpint(tb_relay_pc_add_remote_candidate(pc, zero, NULL, err, sizeof err), ==,
+                    TB_EINVAL);
+    tb_relay_pc_close(pc);
+    tb_relay_room_destroy(g.room);
+    tb_relay_destroy(g.relay);
+    tb_config_clear(&cfg);
+    g_assert_cmpint(
+        tb_config_load_data(&cfg, "[relay]\nremote_candidates = some\n", NULL, err, sizeof err), ==,
+        TB_EINVAL);
+    g_assert_nonnull(strstr(err, "remote_candidates"));
+    tb_config_clear(&cfg);
+}
+
+/* ---- a room at its size limit ---- */
+
+/* 33 speakers with audio and video: the newcomer's subscribe connection has 64 m-lines,
+ * then more as more publish; up to 49 others (the default max_participants of 50), its
+ * answer is taken. */
+static void test_big_room_subscribe(fx *f, gconstpointer data)
+{
+    g_assert_cmpint(f->cfg.relay.max_mlines, ==, 50 * 3 + 16);
+    GPtrArray *pubs = g_ptr_array_new(),
+              *all = g_ptr_array_new_with_free_func((GDestroyNotify)tb_relay_track_unref);
+    for (int i = 0; i < 49; i++) {
+        g_autofree char *owner = g_strdup_printf("p%02d", i);
+        GPtrArray *added;
+        g_ptr_array_add(pubs, publish(f, owner, &added));
+        for (guint j = 0; j < added->len; j++)
+            g_ptr_array_add(all, tb_relay_track_ref(g_ptr_array_index(added, j)));
+        g_ptr_array_unref(added);
+    }
+    tb_relay_pc *sub = tb_relay_pc_create(f->room, TB_RELAY_PC_SUBSCRIBE, "pnew", &events, f);
+    g_assert_true(tb_relay_pc_subscribe_set(sub, all));
+    int rev;
+    g_autofree char *offer = tb_relay_pc_subscribe_offer(sub, &rev);
+    g_assert_cmpint(offer_mlines(offer), ==, 98);
+    g_autofree char *answer = client_answer(offer, NULL);
+    char err[256] = "";
+    g_assert_cmpint(tb_relay_pc_subscribe_answer(sub, rev, answer, err, sizeof err), ==, TB_OK);
+    tb_relay_pc_close(sub);
+    for (guint i = 0; i < pubs->len; i++)
+        tb_relay_pc_close(g_ptr_array_index(pubs, i));
+    g_ptr_array_unref(pubs);
+    g_ptr_array_unref(all);
+}
+
+/* The m-line limit follows the largest room of the config, and a subscribe connection
+ * never offers more m-lines than it would take back. */
+static void test_mline_limit(void)
+{
+    tb_config cfg;
+    char err[256];
+    g_assert_cmpint(tb_config_load_data(&cfg,
+                                        "[rooms]\nmax_participants = 10\n"
+                                        "[room:hall]\nmax_participants = 200\n",
+                                        NULL, err, sizeof err),
+                    ==, TB_OK);
+    g_assert_cmpint(cfg.relay.max_mlines, ==, 200 * 3 + 16);
+    tb_config_clear(&cfg);
+    tb_config_init_defaults(&cfg);
+    g_assert_cmpint(cfg.relay.max_mlines, ==, 50 * 3 + 16);
+    tb_config_clear(&cfg);
+
+    fx f = {0};
+    f.relay = relay_with(&cfg, "[relay]\nworkers = 1\n[rooms]\nmax_participants = 2\n");
+    g_assert_cmpint(cfg.relay.max_mlines, ==, 22);
+    f.room = tb_relay_room_create(f.relay, "small");
+    GPtrArray *pubs = g_ptr_array_new(),
+              *all = g_ptr_array_new_with_free_func((GDestroyNotify)tb_relay_track_unref);
+    for (int i = 0; i < 12; i++) {
+        g_autofree char *owner = g_strdup_printf("p%02d", i);
+        GPtrArray *added;
+        g_ptr_array_add(pubs, publish(&f, owner, &added));
+        for (guint j = 0; j < added->len; j++)
+            g_ptr_array_add(all, tb_relay_track_ref(g_ptr_array_index(added, j)));
+        g_ptr_array_unref(added);
+    }
+    tb_relay_pc *sub = tb_relay_pc_create(f.room, TB_RELAY_PC_SUBSCRIBE, "pnew", &events, &f);
+    g_assert_true(tb_relay_pc_subscribe_set(sub, all));
+    int rev;
+    g_autofree char *offer = tb_relay_pc_subscribe_offer(sub, &rev);
+    g_assert_cmpint(offer_mlines(offer), ==, 22);
+    g_autofree char *answer = client_answer(offer, NULL);
+    g_assert_cmpint(tb_relay_pc_subscribe_answer(sub, rev, answer, err, sizeof err), ==, TB_OK);
+    tb_relay_pc_close(sub);
+    for (guint i = 0; i < pubs->len; i++)
+        tb_relay_pc_close(g_ptr_array_index(pubs, i));
+    g_ptr_array_unref(pubs);
+    g_ptr_array_unref(all);
+    tb_relay_room_destroy(f.room);
+    tb_relay_destroy(f.relay);
+    tb_config_clear(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -338,5 +587,10 @@ int main(int argc, char **argv)
     g_test_add("/pc/close-in-flight", fx, NULL, fx_setup, test_close_in_flight, fx_teardown);
     g_test_add_func("/pc/placement", test_placement);
     g_test_add_func("/pc/spread-lifecycle", test_spread_lifecycle);
+    g_test_add_func("/pc/candidate-cap", test_candidate_cap);
+    g_test_add("/pc/candidate-addresses", fx, NULL, fx_setup, test_candidate_addresses,
+               fx_teardown);
+    g_test_add("/pc/big-room-subscribe", fx, NULL, fx_setup, test_big_room_subscribe, fx_teardown);
+    g_test_add_func("/pc/mline-limit", test_mline_limit);
     return g_test_run();
 }

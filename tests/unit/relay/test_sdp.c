@@ -269,6 +269,146 @@ static void test_bundle_only(void)
     tb_relay__desc_clear(&d);
 }
 
+/* ---- what a publish offer sends as video (tb_relay_sdp_video_senders) ----
+ * The cases signaling's own line scan had (tests/unit/signaling/test_perm.c), now for the
+ * relay's parse, which is what makes the tracks: each m-line below is a full, valid one
+ * (BUNDLE, rtcp-mux, a codec we take) unless the case is about what makes it invalid. */
+
+/* An offer of the given m-lines: "audio" or "video", then its port, then attribute lines
+ * (without a=mid, added), "|"-separated. Every mid is in the BUNDLE group. */
+static char *offer_of(const char *const *mlines, size_t n)
+{
+    GString *s = g_string_new("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                              "a=group:BUNDLE");
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(s, " %zu", i);
+    g_string_append(s, "\r\na=ice-ufrag:uf00\r\na=ice-pwd:pw00pw00pw00pw00pw00pw00\r\n"
+                       "a=fingerprint:sha-256 ");
+    for (int i = 0; i < 32; i++)
+        g_string_append_printf(s, "%s%02X", i ? ":" : "", i);
+    g_string_append(s, "\r\na=setup:actpass\r\n");
+    for (size_t i = 0; i < n; i++) {
+        g_auto(GStrv) f = g_strsplit(mlines[i], "|", -1);
+        bool video = !strcmp(f[0], "video");
+        g_string_append_printf(s,
+                               "m=%s %s UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\n"
+                               "a=mid:%zu\r\na=rtcp-mux\r\na=rtpmap:%s\r\n",
+                               f[0], f[1], video ? 96 : 111, i,
+                               video ? "96 VP8/90000" : "111 opus/48000/2");
+        for (int k = 2; f[k]; k++)
+            g_string_append_printf(s, "a=%s\r\n", f[k]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static int senders_of(const char *const *mlines, size_t n)
+{
+    g_autofree char *sdp = offer_of(mlines, n);
+    return tb_relay_sdp_video_senders(sdp, strlen(sdp));
+}
+
+#define SENDERS(...)                                                                               \
+    senders_of((const char *const[]){__VA_ARGS__},                                                 \
+               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+static void test_video_senders(void)
+{
+    /* Not an offer the relay takes: -1 (the scan said -1 for a text without m=). */
+    g_assert_cmpint(tb_relay_sdp_video_senders("", 0), ==, -1);
+    g_assert_cmpint(tb_relay_sdp_video_senders(NULL, 10), ==, -1);
+    g_assert_cmpint(SENDERS("audio|9|sendonly"), ==, 0);
+    g_assert_cmpint(SENDERS("audio|9|sendonly", "video|9|sendonly"), ==, 1);
+    /* A second one, sendrecv by default: a screen share. */
+    g_assert_cmpint(SENDERS("video|9|sendonly", "video|9"), ==, 2);
+    /* Stopped (port 0), inactive or receive-only ones do not count... */
+    g_assert_cmpint(
+        SENDERS("video|9|sendonly", "video|0|sendonly", "video|9|inactive", "video|9|recvonly"), ==,
+        1);
+    /* ...but a bundle-only one with port 0 does (RFC 8843 section 6). */
+    g_assert_cmpint(SENDERS("video|9|sendonly", "video|0|bundle-only|sendonly"), ==, 2);
+    /* Session-level direction lines do not count; a truncated last line is an unknown
+     * attribute (sendrecv, the default). */
+    g_autofree char *one = offer_of((const char *const[]){"video|9"}, 1);
+    g_autofree char *sess =
+        replace(one, "a=setup:actpass\r\n", "a=setup:actpass\r\na=inactive\r\n");
+    g_autofree char *cut = g_strconcat(sess, "a=sendo", NULL);
+    g_assert_cmpint(tb_relay_sdp_video_senders(cut, strlen(cut)), ==, 1);
+    /* Bounded by len, and by the first NUL (a JSON string holds none). */
+    g_autofree char *two = offer_of((const char *const[]){"video|9", "video|9"}, 2);
+    size_t first = (size_t)(strstr(strstr(two, "m=video") + 1, "m=video") - two);
+    g_assert_cmpint(tb_relay_sdp_video_senders(two, strlen(two)), ==, 2);
+    g_assert_cmpint(tb_relay_sdp_video_senders(two, first), ==, 1);
+    g_autofree char *nul = g_strdup(two);
+    nul[first] = '\0';
+    g_assert_cmpint(tb_relay_sdp_video_senders(nul, strlen(two)), ==, 1);
+}
+
+/* Where signaling's line scan (signaling/access/perm.c, gone) and the relay disagreed.
+ * The relay's count is what tb_relay_pc_publish_offer publishes; the scan's was what
+ * decided whether the `screen` permission was needed. */
+static void test_video_senders_as_published(void)
+{
+    /* A video m-line saying both sendonly and inactive: the scan took the last direction
+     * line (inactive: one sender, no permission asked), the relay takes it as sending and
+     * published a second video track, labeled "screen", from someone who may not share a
+     * screen. */
+    g_assert_cmpint(SENDERS("video|9|sendonly", "video|9|sendonly|inactive"), ==, 2);
+    /* A port-0 bundle-only m-line outside the BUNDLE group: the scan counted it (two:
+     * `screen` demanded of someone publishing only a camera), the relay rejects it. */
+    g_autofree char *outside =
+        offer_of((const char *const[]){"video|9|sendonly", "video|0|bundle-only|sendonly"}, 2);
+    g_autofree char *grp = replace(outside, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0");
+    g_assert_cmpint(tb_relay_sdp_video_senders(grp, strlen(grp)), ==, 1);
+    /* A video m-line with no codec we forward: counted by the scan, rejected here. */
+    g_autofree char *av1 = offer_of((const char *const[]){"video|9|sendonly", "video|9"}, 2);
+    g_autofree char *av1b = replace(av1, "a=mid:1\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000",
+                                    "a=mid:1\r\na=rtcp-mux\r\na=rtpmap:96 AV1/90000");
+    g_assert_cmpint(tb_relay_sdp_video_senders(av1b, strlen(av1b)), ==, 1);
+
+    /* And the count is the tracks publish makes: two video tracks, the second a screen. */
+    g_autofree char *both = offer_of(
+        (const char *const[]){"audio|9|sendonly", "video|9|sendonly", "video|9|sendonly|inactive"},
+        3);
+    tb_relay__desc d;
+    char err[256] = "";
+    g_assert_cmpint(tb_relay__sdp_parse(both, true, &d, err, sizeof err), ==, TB_OK);
+    int video_tracks = 0;
+    for (guint i = 0; i < d.mlines->len; i++)
+        video_tracks +=
+            !strcmp(ml_at(&d, i)->media, "video") && tb_relay__mline_publishes(ml_at(&d, i));
+    g_assert_cmpint(video_tracks, ==, tb_relay_sdp_video_senders(both, strlen(both)));
+    /* All tracks, for [limits] tracks_per_participant: the audio and the sending video. */
+    int video = -5;
+    g_assert_cmpint(tb_relay_sdp_senders(both, strlen(both), &video), ==, 1 + video_tracks);
+    g_assert_cmpint(video, ==, video_tracks);
+    g_assert_cmpint(tb_relay_sdp_senders("garbage", 7, &video), ==, -1);
+    g_assert_cmpint(video, ==, -1);
+    g_assert_cmpint(tb_relay_sdp_senders(both, strlen(both), NULL), ==, 1 + video_tracks);
+    tb_relay__desc_clear(&d);
+}
+
+/* More m-lines than a publish offer may have: refused, and by the very count. */
+static void test_mline_limits(void)
+{
+    const char *lines[TB_RELAY_PUBLISH_MAX_MLINES + 1];
+    for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
+        lines[i] = "audio|9|sendonly";
+    g_autofree char *many = offer_of(lines, G_N_ELEMENTS(lines));
+    tb_relay__desc d;
+    char err[256] = "";
+    g_assert_cmpint(tb_relay__sdp_parse(many, true, &d, err, sizeof err), ==, TB_EINVAL);
+    g_assert_nonnull(strstr(err, "65 m-lines"));
+    tb_relay__desc_clear(&d);
+    g_assert_cmpint(tb_relay_sdp_video_senders(many, strlen(many)), ==, -1);
+    /* With a larger limit (a subscribe answer), every mid of the BUNDLE group counts,
+     * also past the 64th. */
+    g_assert_cmpint(tb_relay__sdp_parse_len(many, strlen(many), true, 200, &d, err, sizeof err), ==,
+                    TB_OK);
+    g_assert_cmpuint(d.mlines->len, ==, 65);
+    g_assert_cmpstr(ml_at(&d, 64)->reject, ==, "");
+    tb_relay__desc_clear(&d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -280,5 +420,8 @@ int main(int argc, char **argv)
     g_test_add_func("/sdp/partial-rejection", test_partial_rejection);
     g_test_add_func("/sdp/candidates-in-sdp", test_candidates_in_sdp);
     g_test_add_func("/sdp/bundle-only", test_bundle_only);
+    g_test_add_func("/sdp/video-senders", test_video_senders);
+    g_test_add_func("/sdp/video-senders-as-published", test_video_senders_as_published);
+    g_test_add_func("/sdp/mline-limits", test_mline_limits);
     return g_test_run();
 }

@@ -1,6 +1,7 @@
 /* Roles, permissions and room kinds (signaling/access/perm.c): each role's defaults as
- * docs/architecture.md describes them, name tables both ways, who may publish when, and
- * the SDP scan that tells a screen share (a second sending video m-line) from a camera. */
+ * docs/architecture.md describes them, name tables both ways and who may publish when.
+ * (What makes a screen share is the relay's parse's to say now: those cases are in
+ * tests/unit/relay/test_sdp.c.) */
 #include "signaling/access/access.h"
 #include "common/tb_error.h"
 
@@ -69,39 +70,11 @@ static void test_names(void)
     g_assert_cmpstr(tb_sig_role_name((tb_sig_role)99), ==, "?");
 }
 
-static int senders(const char *sdp)
-{
-    return tb_sig_sdp_video_senders(sdp, strlen(sdp));
-}
-
-static void test_video_senders(void)
-{
-    g_assert_cmpint(senders(""), ==, -1);
-    g_assert_cmpint(senders("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendonly\r\n"), ==, 0);
-    g_assert_cmpint(senders("v=0\r\nm=audio 9 X 111\r\na=sendonly\r\n"
-                            "m=video 9 X 96\r\na=sendonly\r\n"),
-                    ==, 1);
-    /* A second one, sendrecv by default: a screen share. */
-    g_assert_cmpint(senders("v=0\r\nm=video 9 X 96\r\na=sendonly\r\nm=video 9 X 96\r\n"), ==, 2);
-    /* Stopped (port 0), inactive or receive-only ones do not count... */
-    g_assert_cmpint(senders("m=video 9 X 96\na=sendonly\nm=video 0 X 96\na=sendonly\n"
-                            "m=video 9 X 96\na=inactive\nm=video 9 X 96\na=recvonly\n"),
-                    ==, 1);
-    /* ...but a bundle-only one with port 0 does (RFC 8843 section 6). */
-    g_assert_cmpint(senders("m=video 9 X 96\na=sendonly\nm=video 0 X 96\na=bundle-only\n"
-                            "a=sendonly\n"),
-                    ==, 2);
-    /* Session-level direction lines before any m= are ignored; truncated text is fine. */
-    g_assert_cmpint(senders("a=inactive\r\nm=video 9 X 96\r\na=sendo"), ==, 1);
-    g_assert_cmpint(tb_sig_sdp_video_senders("m=video 9 X 96\r\nm=video 9 X 96", 14), ==, 1);
-}
-
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/perm/role-defaults", test_role_defaults);
     g_test_add_func("/perm/may-publish", test_may_publish);
     g_test_add_func("/perm/names", test_names);
-    g_test_add_func("/perm/video-senders", test_video_senders);
     return g_test_run();
 }
