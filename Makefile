@@ -4,9 +4,10 @@
 #               end-to-end in headless Chromium), then again under ASan + UBSan
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps test-deps build build-asan unit unit-asan e2e e2e-asan format clean
+.PHONY: run test deps test-deps build build-asan unit unit-asan e2e e2e-asan format fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -45,5 +46,13 @@ format: test-deps
 test: test-deps
 	$(MAKE) format unit e2e unit-asan e2e-asan
 
+# libFuzzer runs of the fuzz targets (clang), FUZZ_SECONDS each, one after another; not
+# part of `make test`, which replays their corpora under ctest. FUZZ_TARGETS: a subset,
+# e.g. `make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS="signaling rtp"` (tests/fuzz/run).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	TB_FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
