@@ -30,9 +30,16 @@ static const char *schema =
     "  created_us INTEGER NOT NULL, finished_us INTEGER, error TEXT);"
     "CREATE INDEX compositions_session ON compositions(session_id, id);";
 
+/* resumable: the recording was ended by the server going away (a stop or a crash) and
+ * not by anyone's choice; the room's next recording may continue it (the daemon's
+ * [recording] resume_window_s). */
+static const char *schema_v2 =
+    "ALTER TABLE recordings ADD COLUMN resumable INTEGER NOT NULL DEFAULT 0;";
+
 int tb_rec_recordings_init(tb_rec_catalog *cat)
 {
-    return tb_rec_catalog_migrate(cat, "recordings-v1", schema);
+    int rc = tb_rec_catalog_migrate(cat, "recordings-v1", schema);
+    return rc ? rc : tb_rec_catalog_migrate(cat, "recordings-v2", schema_v2);
 }
 
 /* ---- statement helpers ---- */
@@ -100,10 +107,13 @@ int tb_rec_recording_begin(tb_rec_catalog *cat, const char *session_id, const ch
 {
     int64_t now = tb_rec_catalog_now_us();
     arg a[] = {T(session_id), T(room), I(now)};
+    /* Going on after a clean stop of the server: the old reason no longer says anything.
+     * After interruptions it is kept: it tells what the interruptions were. */
     return exec(cat,
                 "INSERT INTO recordings(session_id, room, state, started_us, updated_us) "
                 "VALUES (?1, ?2, 'recording', ?3, ?3) ON CONFLICT(session_id) DO UPDATE SET "
-                "state = 'recording', ended_us = NULL, updated_us = ?3",
+                "state = 'recording', ended_us = NULL, resumable = 0, updated_us = ?3,"
+                " reason = CASE WHEN interruptions > 0 THEN reason ELSE NULL END",
                 a, 3);
 }
 
@@ -125,6 +135,15 @@ int tb_rec_recording_set_state(tb_rec_catalog *cat, const char *session_id, cons
                              " ended_us = CASE WHEN ?5 THEN ?4 ELSE NULL END, updated_us = ?4 "
                              "WHERE session_id = ?1",
                              a, 5));
+}
+
+int tb_rec_recording_set_resumable(tb_rec_catalog *cat, const char *session_id)
+{
+    arg a[] = {T(session_id)};
+    return changed(cat, exec(cat,
+                             "UPDATE recordings SET resumable = 1 WHERE session_id = ?1"
+                             " AND state != 'recording'",
+                             a, 1));
 }
 
 int tb_rec_recording_sync(tb_rec_catalog *cat, const tb_rec_manifest *m)
@@ -189,8 +208,8 @@ int tb_rec_recordings_mark_stale(tb_rec_catalog *cat)
     arg a[] = {I(tb_rec_catalog_now_us())};
     int rc = exec(cat,
                   "UPDATE recordings SET state = 'interrupted', reason = 'daemon_stopped',"
-                  " interruptions = interruptions + 1, ended_us = ?1, updated_us = ?1"
-                  " WHERE state = 'recording'",
+                  " interruptions = interruptions + 1, ended_us = ?1, updated_us = ?1,"
+                  " resumable = 1 WHERE state = 'recording'",
                   a, 1);
     return rc ? rc : sqlite3_changes(tb_rec_catalog_db(cat));
 }
@@ -199,7 +218,7 @@ int tb_rec_recordings_mark_stale(tb_rec_catalog *cat)
     "r.session_id, r.room, r.state, r.reason, r.started_us, r.ended_us, r.duration_us,"            \
     " r.participants, r.tracks, r.title, r.description, r.published, r.published_us,"              \
     " c.id, c.state, c.progress, c.file, c.duration_us, c.size_bytes, c.error,"                    \
-    " r.interruptions "                                                                            \
+    " r.interruptions, r.resumable "                                                               \
     "FROM recordings r LEFT JOIN compositions c ON c.id = (SELECT MAX(id) FROM compositions "      \
     "WHERE session_id = r.session_id) "
 
@@ -227,6 +246,7 @@ static tb_rec_recording *row(sqlite3_stmt *st)
     r->comp_size = sqlite3_column_int64(st, 18);
     r->comp_error = col_text(st, 19);
     r->interruptions = sqlite3_column_int(st, 20);
+    r->resumable = sqlite3_column_int(st, 21) != 0;
     return r;
 }
 
@@ -250,6 +270,20 @@ tb_rec_recording *tb_rec_recording_get(tb_rec_catalog *cat, const char *session_
 {
     arg a[] = {T(session_id)};
     sqlite3_stmt *st = prepare(cat, "SELECT " RECORDING_COLUMNS "WHERE r.session_id = ?1", a, 1);
+    if (!st)
+        return NULL;
+    tb_rec_recording *r = sqlite3_step(st) == SQLITE_ROW ? row(st) : NULL;
+    sqlite3_finalize(st);
+    return r;
+}
+
+tb_rec_recording *tb_rec_recording_latest(tb_rec_catalog *cat, const char *room)
+{
+    arg a[] = {T(room)};
+    sqlite3_stmt *st = prepare(cat,
+                               "SELECT " RECORDING_COLUMNS
+                               "WHERE r.room = ?1 ORDER BY r.started_us DESC, r.rowid DESC LIMIT 1",
+                               a, 1);
     if (!st)
         return NULL;
     tb_rec_recording *r = sqlite3_step(st) == SQLITE_ROW ? row(st) : NULL;

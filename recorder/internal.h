@@ -42,11 +42,12 @@ typedef struct rec_track_timing {
 /* Opens the sockets (127.0.0.1, ports chosen by the kernel) and starts the pipeline that
  * writes `path`. `codec` and `clock_rate` come from the negotiation. The file's time 0 is
  * `origin_us` on the wall clock (the segment's start), so the files of a segment line up
- * and a late track begins at its offset. NULL with err on failure (unknown codec,
- * missing plugin, socket). */
+ * and a late track begins at its offset. With `source_port` > 0 both sockets take
+ * datagrams from 127.0.0.1:source_port only (the relay's tap); 0 = from any local sender.
+ * NULL with err on failure (unknown codec, missing plugin, socket). */
 rec_track *rec_track_create(const char *id, const char *kind, const char *codec, int clock_rate,
-                            int64_t origin_us, const char *path, const rec_track_events *ev,
-                            void *user, char *err, size_t errlen);
+                            int64_t origin_us, int source_port, const char *path,
+                            const rec_track_events *ev, void *user, char *err, size_t errlen);
 int rec_track_rtp_port(const rec_track *t);
 int rec_track_rtcp_port(const rec_track *t);
 const char *rec_track_id(const rec_track *t);
@@ -63,11 +64,15 @@ void rec_track_destroy(rec_track *t);
 typedef struct rec_record_opts {
     const char *session;
     const char *room;
-    const char *dir; /* the session folder, created if missing */
-    int min_free_mb; /* stop with disk_full below this much free space */
+    const char *dir;     /* the session folder, created if missing */
+    int min_free_mb;     /* stop with disk_full below this much free space */
+    int segment;         /* the segment to write (the daemon's number); -1 = the next free */
+    const char *meeting; /* the room's catalog session, when it is not `session`; or NULL */
 } rec_record_opts;
 
-/* Runs the recording of one session until `stop`, stdin EOF or SIGTERM. Exit status. */
+/* Runs the recording of one session until `stop`, stdin EOF or SIGTERM. Exit status: 0
+ * closed cleanly, 1 could not begin (folder, manifest, segment taken, another recorder
+ * holding the folder), 3 ended by a write error or a full disk. */
 int rec_record_run(const rec_record_opts *o);
 
 /* ---- analyze.c: what each file of a session really holds ---- */

@@ -1,7 +1,8 @@
 /* main.c — the `telebridge-recorder` program: GStreamer work kept out of the daemon's
  * process, so that a crash here never drops a call (docs/architecture.md).
  *
- *   telebridge-recorder record  --session S --room R --dir D   record, driven by the daemon
+ *   telebridge-recorder record  --session S --room R --dir D [--segment N] [--meeting M]
+ *                                                              record, driven by the daemon
  *   telebridge-recorder compose [--config F] [-o k=v] SESSION   make the publication file
  *
  * `record` is started and supervised by the daemon (signaling/recording/recording.c); `compose`
@@ -21,13 +22,20 @@
 static int cmd_record(int argc, char **argv)
 {
     g_autofree char *session = NULL, *room = NULL, *dir = NULL, *log_level = NULL;
-    int min_free_mb = 0;
+    g_autofree char *meeting = NULL;
+    int min_free_mb = 0, segment = -1;
     GOptionEntry entries[] = {
         {"session", 0, 0, G_OPTION_ARG_STRING, &session, "Session id (the catalog's)", "ID"},
         {"room", 0, 0, G_OPTION_ARG_STRING, &room, "Room name, for the manifest", "NAME"},
         {"dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Session folder", "DIR"},
         {"min-free-mb", 0, 0, G_OPTION_ARG_INT, &min_free_mb,
          "Stop when the disk has less free space (MiB)", "N"},
+        {"segment", 0, 0, G_OPTION_ARG_INT, &segment,
+         "Segment number to write (the daemon's); refused if the manifest has it (default: the "
+         "next free)",
+         "N"},
+        {"meeting", 0, 0, G_OPTION_ARG_STRING, &meeting,
+         "The room's catalog session, when the recording continues an earlier session", "ID"},
         {"log-level", 0, 0, G_OPTION_ARG_STRING, &log_level, "error, warn, info, debug", "LEVEL"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -48,10 +56,15 @@ static int cmd_record(int argc, char **argv)
                         "are required\n");
         return 2;
     }
+    if (segment < -1 || segment > TB_REC_MAX_SEGMENT ||
+        (meeting && !tb_rec_session_id_valid(meeting))) {
+        fprintf(stderr, "telebridge-recorder record: bad --segment or --meeting\n");
+        return 2;
+    }
     tb_log_level lvl;
     if (log_level && tb_log_level_parse(log_level, &lvl) == 0)
         tb_log_set_level(lvl);
-    rec_record_opts o = {session, room, dir, min_free_mb};
+    rec_record_opts o = {session, room, dir, min_free_mb, segment, meeting};
     return rec_record_run(&o);
 }
 

@@ -68,6 +68,7 @@ static void segment_free(gpointer p)
 {
     tb_rec_segment *s = p;
     g_free(s->reason);
+    g_free(s->meeting);
     g_free(s);
 }
 
@@ -148,20 +149,32 @@ int tb_rec_manifest_mark_interrupted(tb_rec_manifest *m)
     return n;
 }
 
-tb_rec_segment *tb_rec_manifest_begin_segment(tb_rec_manifest *m, int64_t now_us)
+int tb_rec_manifest_next_segment(const tb_rec_manifest *m)
 {
-    tb_rec_manifest_mark_interrupted(m);
     int index = 0;
     for (guint i = 0; i < m->segments->len; i++) {
-        tb_rec_segment *s = g_ptr_array_index(m->segments, i);
+        const tb_rec_segment *s = g_ptr_array_index(m->segments, i);
         index = MAX(index, s->index + 1);
     }
+    return index;
+}
+
+tb_rec_segment *tb_rec_manifest_add_segment(tb_rec_manifest *m, int index, int64_t now_us)
+{
+    if (index < 0 || index > TB_REC_MAX_SEGMENT || tb_rec_manifest_segment(m, index))
+        return NULL;
+    tb_rec_manifest_mark_interrupted(m);
     tb_rec_segment *s = g_new0(tb_rec_segment, 1);
     s->index = index;
     s->started_us = now_us;
     s->state = TB_REC_SEGMENT_RECORDING;
     g_ptr_array_add(m->segments, s);
     return s;
+}
+
+tb_rec_segment *tb_rec_manifest_begin_segment(tb_rec_manifest *m, int64_t now_us)
+{
+    return tb_rec_manifest_add_segment(m, tb_rec_manifest_next_segment(m), now_us);
 }
 
 /* ---- clocks ---- */
@@ -236,9 +249,10 @@ char *tb_rec_manifest_to_text(const tb_rec_manifest *m)
     for (guint i = 0; i < m->segments->len; i++) {
         const tb_rec_segment *s = g_ptr_array_index(m->segments, i);
         json_array_append_new(
-            segs, json_pack("{s:i, s:I, s:o, s:s, s:o}", "index", s->index, "started_us",
+            segs, json_pack("{s:i, s:I, s:o, s:s, s:o, s:o}", "index", s->index, "started_us",
                             (json_int_t)s->started_us, "ended_us", us_or_null(s->ended_us), "state",
-                            tb_rec_segment_state_name(s->state), "reason", str_or_null(s->reason)));
+                            tb_rec_segment_state_name(s->state), "reason", str_or_null(s->reason),
+                            "meeting", str_or_null(s->meeting)));
     }
     json_object_set_new(root, "segments", segs);
     json_t *parts = json_array();
@@ -358,6 +372,9 @@ static bool parse_lists(reader *r, json_t *root, tb_rec_manifest *m)
         s->state =
             (tb_rec_segment_state)get_state(r, v, segment_states, G_N_ELEMENTS(segment_states));
         s->reason = get_str(r, v, "reason", true);
+        s->meeting = get_str(r, v, "meeting", true);
+        if (r->ok && (s->index < 0 || s->index > TB_REC_MAX_SEGMENT))
+            bad(r, "index", "a segment number");
     }
     json_array_foreach(parts, i, v)
     {
@@ -427,8 +444,11 @@ int tb_rec_manifest_save(const tb_rec_manifest *m, const char *dir, char *err, s
 {
     g_autofree char *text = tb_rec_manifest_to_text(m);
     g_autofree char *path = g_build_filename(dir, TB_REC_MANIFEST_NAME, NULL);
-    g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    /* A temporary name of its own per save: two writers (a recorder and the one a
+     * restarted daemon started before the first had closed its files) once shared
+     * "manifest.json.tmp", and one renamed the other's half-written file or failed. */
+    g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
+    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0640);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", tmp, g_strerror(errno));
         return TB_EIO;
@@ -439,7 +459,11 @@ int tb_rec_manifest_save(const tb_rec_manifest *m, const char *dir, char *err, s
         unlink(tmp);
         return TB_EIO;
     }
-    close(fd);
+    if (close(fd)) {
+        snprintf(err, errlen, "%s: %s", tmp, g_strerror(errno));
+        unlink(tmp);
+        return TB_EIO;
+    }
     if (rename(tmp, path)) {
         snprintf(err, errlen, "rename %s: %s", path, g_strerror(errno));
         unlink(tmp);

@@ -4,10 +4,13 @@
  * The daemon drives it over stdin/stdout, one JSON object per line (docs/architecture.md,
  * "Recording"):
  *   in:  {"cmd":"track", "id", "participant_id", "identity", "name", "kind", "label",
- *         "codec", "clock_rate"}        start recording a track
+ *         "codec", "clock_rate", "source_port"}  start recording a track; its sockets take
+ *                                       datagrams from 127.0.0.1:source_port only (the
+ *                                       relay's tap; absent = from any local sender)
  *        {"cmd":"untrack", "id"}        close its file
  *        {"cmd":"participant", "event":"join"|"leave", "id", "identity", "name"}
- *        {"cmd":"stop"}                 close every file and exit
+ *        {"cmd":"stop", "reason"}       close every file and exit; `reason` (optional, e.g.
+ *                                       "shutdown") is kept in the segment
  *   out: {"event":"ready", "segment"}
  *        {"event":"track_ready", "id", "rtp_port", "rtcp_port"} → the daemon starts the tap
  *        {"event":"track_failed", "id", "reason"}
@@ -18,21 +21,35 @@
  * End of stdin (the daemon died) and SIGTERM/SIGINT count as "stop": files are closed
  * cleanly whatever happens to the daemon. A write error or a disk with less than
  * --min-free-mb free stops the whole recording: a recording with holes in one track
- * would mislead more than one that visibly ends. */
+ * would mislead more than one that visibly ends.
+ *
+ * One recorder per session folder: it holds an exclusive lock on the folder's
+ * .recorder.lock while it runs (the kernel drops it when the process ends, however it
+ * ends), taken before the manifest is read, and writes the segment the daemon numbered
+ * (--segment) only if the manifest does not have it yet. A recorder started while the
+ * previous one of the session still closes its files — the daemon waits for that, but a
+ * restarted daemon does not know the old one's orphan — waits up to LOCK_WAIT_MS. */
 #define TB_LOG_CAT "rec/record"
 #include "recorder/internal.h"
 #include "common/tb_log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #define DISK_CHECK_MS 2000
 #define MAX_LINE      65536
+#define LOCK_NAME     ".recorder.lock"
+/* Longer than a recorder takes to close its files (track.c gives EOS 4 s). */
+#define LOCK_WAIT_MS 10000
 
 typedef struct rec_session {
     const rec_record_opts *o;
@@ -186,8 +203,11 @@ static void cmd_track(rec_session *s, json_t *c)
 {
     const char *id = jstr(c, "id"), *kind = jstr(c, "kind"), *codec = jstr(c, "codec");
     const char *pid = jstr(c, "participant_id"), *name = jstr(c, "name");
+    json_t *src = json_object_get(c, "source_port");
+    json_int_t source_port = json_is_integer(src) ? json_integer_value(src) : 0;
     if (!safe_id(id) || !kind || !codec || !pid || !name ||
-        (strcmp(kind, "audio") && strcmp(kind, "video"))) {
+        (strcmp(kind, "audio") && strcmp(kind, "video")) || (src && !json_is_integer(src)) ||
+        source_port < 0 || source_port > 65535) {
         emit(json_pack("{s:s, s:s?, s:s}", "event", "track_failed", "id", id, "reason",
                        "bad track command"));
         return;
@@ -205,8 +225,10 @@ static void cmd_track(rec_session *s, json_t *c)
     g_autofree char *path = g_build_filename(s->o->dir, file, NULL);
     int clock = (int)json_integer_value(json_object_get(c, "clock_rate"));
     char err[256] = "";
-    rec_track *t = rec_track_create(id, kind, codec, clock, s->seg->started_us, path, &track_events,
-                                    s, err, sizeof err);
+    if (!source_port)
+        TB_LOG_WARN("[%s] no source_port: any local process may send to this track", id);
+    rec_track *t = rec_track_create(id, kind, codec, clock, s->seg->started_us, (int)source_port,
+                                    path, &track_events, s, err, sizeof err);
     if (!t) {
         TB_LOG_ERR("[%s] %s", id, err);
         emit(json_pack("{s:s, s:s, s:s}", "event", "track_failed", "id", id, "reason", err));
@@ -278,7 +300,7 @@ static void handle_line(rec_session *s, const char *line)
     else if (!strcmp(cmd, "participant"))
         cmd_participant(s, c);
     else if (!strcmp(cmd, "stop"))
-        stop_all(s, TB_REC_SEGMENT_DONE, NULL);
+        stop_all(s, TB_REC_SEGMENT_DONE, safe_id(jstr(c, "reason")) ? jstr(c, "reason") : NULL);
     else
         TB_LOG_WARN("unknown command '%s'", cmd);
     json_decref(c);
@@ -363,6 +385,64 @@ static gboolean check_disk(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The folder's lock (an fd to keep open while recording), or -1 with err. */
+static int lock_folder(const char *dir, char *err, size_t errlen)
+{
+    g_autofree char *path = g_build_filename(dir, LOCK_NAME, NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, g_strerror(errno));
+        return -1;
+    }
+    int64_t until = g_get_monotonic_time() + (int64_t)LOCK_WAIT_MS * 1000;
+    bool said = false;
+    while (flock(fd, LOCK_EX | LOCK_NB)) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            snprintf(err, errlen, "lock %s: %s", path, g_strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (g_get_monotonic_time() >= until) {
+            snprintf(err, errlen, "another recorder still writes %s after %d ms", dir,
+                     LOCK_WAIT_MS);
+            close(fd);
+            return -1;
+        }
+        if (!said)
+            TB_LOG_WARN("another recorder still writes %s: waiting for it", dir);
+        said = true;
+        g_usleep(50 * 1000);
+    }
+    return fd;
+}
+
+/* The manifest with our new segment, saved; false with err (nothing written). */
+static bool begin(rec_session *s, char *err, size_t errlen)
+{
+    const rec_record_opts *o = s->o;
+    s->m = tb_rec_manifest_load(o->dir, err, errlen);
+    if (!s->m) {
+        g_autofree char *path = g_build_filename(o->dir, TB_REC_MANIFEST_NAME, NULL);
+        /* Never overwrite what we cannot read: it describes files already on disk. */
+        if (g_file_test(path, G_FILE_TEST_EXISTS))
+            return false;
+        s->m = tb_rec_manifest_new(o->session, o->room);
+    } else if (strcmp(s->m->session, o->session)) {
+        snprintf(err, errlen, "%s belongs to session %s, not %s", o->dir, s->m->session,
+                 o->session);
+        return false;
+    }
+    int index = o->segment >= 0 ? o->segment : tb_rec_manifest_next_segment(s->m);
+    s->seg = tb_rec_manifest_add_segment(s->m, index, g_get_real_time());
+    if (!s->seg) {
+        snprintf(err, errlen, "%s: segment %d exists already (or is out of range)", o->dir, index);
+        return false;
+    }
+    if (o->meeting && strcmp(o->meeting, o->session))
+        s->seg->meeting = g_strdup(o->meeting);
+    return tb_rec_manifest_save(s->m, o->dir, err, errlen) == 0;
+}
+
 int rec_record_run(const rec_record_opts *o)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -373,24 +453,12 @@ int rec_record_run(const rec_record_opts *o)
     rec_session s = {0};
     s.o = o;
     char err[256] = "";
-    s.m = tb_rec_manifest_load(o->dir, err, sizeof err);
-    if (!s.m) {
-        g_autofree char *path = g_build_filename(o->dir, TB_REC_MANIFEST_NAME, NULL);
-        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-            /* Never overwrite what we cannot read: it describes files already on disk. */
-            TB_LOG_ERR("%s", err);
-            return 1;
-        }
-        s.m = tb_rec_manifest_new(o->session, o->room);
-    } else if (strcmp(s.m->session, o->session)) {
-        TB_LOG_ERR("%s belongs to session %s, not %s", o->dir, s.m->session, o->session);
-        tb_rec_manifest_free(s.m);
-        return 1;
-    }
-    s.seg = tb_rec_manifest_begin_segment(s.m, g_get_real_time());
-    if (tb_rec_manifest_save(s.m, o->dir, err, sizeof err)) {
+    int lock_fd = lock_folder(o->dir, err, sizeof err);
+    if (lock_fd < 0 || !begin(&s, err, sizeof err)) {
         TB_LOG_ERR("%s", err);
         tb_rec_manifest_free(s.m);
+        if (lock_fd >= 0)
+            close(lock_fd);
         return 1;
     }
     s.loop = g_main_loop_new(NULL, FALSE);
@@ -426,5 +494,6 @@ int rec_record_run(const rec_record_opts *o)
     int rc = s.seg->state == TB_REC_SEGMENT_DONE ? 0 : 3;
     g_free(s.final_reason);
     tb_rec_manifest_free(s.m);
+    close(lock_fd); /* last: the manifest is final */
     return rc;
 }

@@ -81,7 +81,11 @@ typedef struct tb_rec_segment {
     int64_t started_us;
     int64_t ended_us; /* 0 while recording, or when interrupted */
     tb_rec_segment_state state;
-    char *reason; /* why it failed or stopped early, NULL otherwise */
+    char *reason;  /* why it failed or stopped early ("shutdown": the server stopped; "daemon_gone":
+                      the server died), NULL otherwise */
+    char *meeting; /* the room's catalog session during this segment, when it is not the
+                      manifest's own (a recording that continues after a server restart);
+                      NULL otherwise */
 } tb_rec_segment;
 
 typedef struct tb_rec_manifest {
@@ -114,8 +118,16 @@ tb_rec_track *tb_rec_manifest_track(const tb_rec_manifest *m, const char *id, in
 tb_rec_participant *tb_rec_manifest_participant(const tb_rec_manifest *m, const char *id);
 tb_rec_segment *tb_rec_manifest_segment(const tb_rec_manifest *m, int index);
 
-/* Starts a new segment (index = previous + 1) at `now_us`; segments and tracks that a
- * dead recorder left "recording" become interrupted first. Returns the new segment. */
+/* Segment numbers are 0..TB_REC_MAX_SEGMENT (they name files: "<seg>-<track>.webm"). */
+#define TB_REC_MAX_SEGMENT 99999
+/* The number a new segment gets: one more than the highest there is (0 for none). */
+int tb_rec_manifest_next_segment(const tb_rec_manifest *m);
+/* Starts segment `index` at `now_us`; segments and tracks that a dead recorder left
+ * "recording" become interrupted first. NULL (and nothing changed) when the manifest has
+ * that segment already or the number is out of range: two recorders never write one
+ * segment. The daemon gives the number (`record --segment`). Transfer none. */
+tb_rec_segment *tb_rec_manifest_add_segment(tb_rec_manifest *m, int index, int64_t now_us);
+/* The same with index = tb_rec_manifest_next_segment(m). */
 tb_rec_segment *tb_rec_manifest_begin_segment(tb_rec_manifest *m, int64_t now_us);
 
 /* Marks every unfinished segment and track interrupted (after a crash). Returns how

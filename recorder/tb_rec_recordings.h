@@ -36,6 +36,8 @@ typedef struct tb_rec_recording {
     bool published;
     int64_t published_us;
     int interruptions; /* recorder crashes and daemon stops while recording */
+    bool resumable;    /* ended by the server going away, not by anyone's choice: the
+                          room's next recording may continue it */
     /* The latest composition, if any. */
     int64_t comp_id;      /* 0 = none */
     char *comp_state;     /* "queued", "running", "done", "failed" */
@@ -49,21 +51,27 @@ typedef struct tb_rec_recording {
 void tb_rec_recording_free(tb_rec_recording *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(tb_rec_recording, tb_rec_recording_free)
 
-/* Creates the tables (idempotent: a named migration). */
+/* Creates the tables (idempotent: named migrations, "recordings-v1" and "-v2"). */
 int tb_rec_recordings_init(tb_rec_catalog *cat);
 
-/* A recording of `session_id` starts (or starts again: state back to "recording"). */
+/* A recording of `session_id` starts (or starts again: state back to "recording", no
+ * longer resumable). */
 int tb_rec_recording_begin(tb_rec_catalog *cat, const char *session_id, const char *room);
 /* Sets state and reason (NULL = none); "recording" clears ended_us, others set it. */
 int tb_rec_recording_set_state(tb_rec_catalog *cat, const char *session_id, const char *state,
                                const char *reason);
 /* Copies the manifest's tracks, participant count and recorded duration in. */
 int tb_rec_recording_sync(tb_rec_catalog *cat, const tb_rec_manifest *m);
-/* After a daemon crash: every "recording" row becomes "interrupted". Returns how many. */
+/* The recording (ended) was ended by a stop of the server: resumable. */
+int tb_rec_recording_set_resumable(tb_rec_catalog *cat, const char *session_id);
+/* After a daemon crash: every "recording" row becomes "interrupted" (and resumable).
+ * Returns how many. */
 int tb_rec_recordings_mark_stale(tb_rec_catalog *cat);
 
 /* Transfer full; NULL when unknown. */
 tb_rec_recording *tb_rec_recording_get(tb_rec_catalog *cat, const char *session_id);
+/* The room's most recently started recording (transfer full); NULL when none. */
+tb_rec_recording *tb_rec_recording_latest(tb_rec_catalog *cat, const char *room);
 /* Newest first; published_only for the public archive. Transfer full. */
 GPtrArray *tb_rec_recordings_list(tb_rec_catalog *cat, bool published_only, int limit, int offset);
 /* Session ids whose recording ended but has no composition (to compose after a restart). */

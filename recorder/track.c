@@ -1,6 +1,7 @@
 /* track.c — one recorded track: a GStreamer pipeline of its own,
  *
- *   udpsrc (127.0.0.1, plain RTP from the relay's tap) → rtpjitterbuffer → depayloader
+ *   udpsrc (127.0.0.1, plain RTP from the relay's tap: connected to the tap's address, so
+ *           nobody else's datagrams get in) → rtpjitterbuffer → depayloader
  *   [→ h264parse] → webmmux | matroskamux → filesink buffer-mode=unbuffered
  *
  * plus a socket for the publisher's RTCP, read on the main loop for its sender reports.
@@ -458,6 +459,26 @@ static GSocket *loopback_socket(int *port, char *err, size_t errlen)
     return s;
 }
 
+/* Only the relay's tap may write to a track: a connected UDP socket receives datagrams
+ * from its peer address alone, the kernel drops those of any other sender (udp(7)), so
+ * another local process cannot put RTP or RTCP into a recording, and it costs the relay
+ * nothing per packet. The tap's port is bound by the relay, so no other process can send
+ * from it. */
+static bool connect_source(GSocket *s, int port, char *err, size_t errlen)
+{
+    GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    GSocketAddress *a = g_inet_socket_address_new(lo, (guint16)port);
+    g_object_unref(lo);
+    GError *gerr = NULL;
+    bool ok = g_socket_connect(s, a, NULL, &gerr);
+    g_object_unref(a);
+    if (!ok) {
+        snprintf(err, errlen, "connect to the tap at 127.0.0.1:%d: %s", port, gerr->message);
+        g_error_free(gerr);
+    }
+    return ok;
+}
+
 /* The depayloader chain and the muxer for a codec; NULL when unknown. */
 static bool codec_elements(const char *codec, const char **enc, const char **chain,
                            const char **mux)
@@ -527,8 +548,8 @@ static bool build_pipeline(rec_track *t, const char *kind, const char *path, cha
 }
 
 rec_track *rec_track_create(const char *id, const char *kind, const char *codec, int clock_rate,
-                            int64_t origin_us, const char *path, const rec_track_events *ev,
-                            void *user, char *err, size_t errlen)
+                            int64_t origin_us, int source_port, const char *path,
+                            const rec_track_events *ev, void *user, char *err, size_t errlen)
 {
     rec_track *t = g_new0(rec_track, 1);
     t->origin_us = origin_us;
@@ -543,7 +564,10 @@ rec_track *rec_track_create(const char *id, const char *kind, const char *codec,
     t->created_mono_us = g_get_monotonic_time();
     t->rtp_sock = loopback_socket(&t->rtp_port, err, errlen);
     t->rtcp_sock = t->rtp_sock ? loopback_socket(&t->rtcp_port, err, errlen) : NULL;
-    if (!t->rtcp_sock || !build_pipeline(t, kind, path, err, errlen)) {
+    bool connected = t->rtcp_sock &&
+                     (source_port <= 0 || (connect_source(t->rtp_sock, source_port, err, errlen) &&
+                                           connect_source(t->rtcp_sock, source_port, err, errlen)));
+    if (!connected || !build_pipeline(t, kind, path, err, errlen)) {
         rec_track_destroy(t);
         return NULL;
     }
@@ -560,8 +584,8 @@ rec_track *rec_track_create(const char *id, const char *kind, const char *codec,
         rec_track_destroy(t);
         return NULL;
     }
-    TB_LOG_INFO("[%s] recording %s %s to %s (RTP on 127.0.0.1:%d)", id, kind, codec, path,
-                t->rtp_port);
+    TB_LOG_INFO("[%s] recording %s %s to %s (RTP on 127.0.0.1:%d, from %s)", id, kind, codec, path,
+                t->rtp_port, source_port > 0 ? "the tap only" : "any local sender");
     return t;
 }
 

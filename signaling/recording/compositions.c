@@ -17,10 +17,14 @@
 
 #define COMPOSE_NICE 10
 
+/* A recorder of the session runs or closes its files, or a recording of it waits to
+ * start. */
 static bool recorder_busy(tb_sig_recorder *r, const char *session_id)
 {
-    for (GList *l = r->procs; l; l = l->next)
-        if (!strcmp(((rec_proc *)l->data)->session_id, session_id))
+    if (tb_sig__proc_busy(r, session_id))
+        return true;
+    for (GList *l = r->waiting; l; l = l->next)
+        if (!strcmp(((tb_sig_recording *)l->data)->session_id, session_id))
             return true;
     return false;
 }
@@ -85,7 +89,8 @@ GPtrArray *tb_sig_compose_argv(const tb_config *cfg, const char *const *override
 
 void tb_sig__compose_next(tb_sig_recorder *r)
 {
-    if (r->composing || g_queue_is_empty(&r->compose_queue))
+    /* None begins while the server stops: the next start composes what was left. */
+    if (r->shutting_down || r->composing || g_queue_is_empty(&r->compose_queue))
         return;
     /* A session whose recorder is still closing its files waits for it. */
     GList *next;
@@ -118,12 +123,12 @@ void tb_sig__compose_next(tb_sig_recorder *r)
     }
 }
 
-void tb_sig__compose_queue_add(tb_sig_recorder *r, const char *session_id)
+void tb_sig__compose_queue_add(tb_sig_recorder *r, const char *session_id, bool again)
 {
     for (GList *l = r->compose_queue.head; l; l = l->next)
         if (!strcmp(l->data, session_id))
             return;
-    if (r->composing_id && !strcmp(r->composing_id, session_id))
+    if (!again && r->composing_id && !strcmp(r->composing_id, session_id))
         return;
     g_queue_push_tail(&r->compose_queue, g_strdup(session_id));
     tb_sig__compose_next(r);
@@ -131,7 +136,7 @@ void tb_sig__compose_queue_add(tb_sig_recorder *r, const char *session_id)
 
 void tb_sig_recorder_compose(tb_sig_recorder *r, const char *session_id)
 {
-    tb_sig__compose_queue_add(r, session_id);
+    tb_sig__compose_queue_add(r, session_id, false);
 }
 
 bool tb_sig_recorder_busy(tb_sig_recorder *r, const char *session_id)

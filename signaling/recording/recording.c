@@ -1,19 +1,32 @@
 /* recording.c — recording on the daemon's side.
  *
  * A recorded room has one `telebridge-recorder record` child process (recorder/
- * record.c), driven over its stdin/stdout with one JSON object per line: the daemon
- * names the tracks and participants, the recorder answers with the loopback ports
- * where it listens, and the relay's tap (tb_relay_track_tap_start) sends each track's
- * plain RTP there. The recorder writes the files and the manifest; the daemon keeps the
- * catalog and the room informed.
+ * record.c, started by proc.c), driven over its stdin/stdout with one JSON object per
+ * line: the daemon names the tracks and participants, the recorder answers with the
+ * loopback ports where it listens, and the relay's tap (tb_relay_track_tap_start) sends
+ * each track's plain RTP there. The recorder's sockets are connected to the tap's source
+ * address (tb_relay_room_tap_port, passed in each `track` command), so no other local
+ * process can put packets into a recording. The recorder writes the files and the
+ * manifest; the daemon keeps the catalog and the room informed.
+ *
+ * One recorder per session at a time. A start while the session's previous recorder is
+ * still closing its files waits for it to exit (state WAITING, "starting" for clients),
+ * and the recording_start is answered then; each recorder is given its segment number
+ * (`--segment`, one more than the manifest's or the last one given), and the recorder
+ * itself refuses a number the manifest has and holds a lock on the folder. Starts and
+ * stops are limited per participant ([recording] change_interval_ms).
  *
  * Supervision: a recorder that dies while the room is recorded is restarted (a new
  * segment in the same session folder; at most MAX_RESTARTS per RESTART_WINDOW_US, then
  * the recording stops with reason "recorder_failed"); the catalog keeps the
  * interruption. A recorder that reports a full disk or a write error stops itself; the
- * room is told, the call goes on. Writes to the recorder's stdin never block the main
- * thread: they are queued and flushed when the pipe is writable, and a recorder that
- * stops reading is killed.
+ * room is told, the call goes on.
+ *
+ * Server stops: tb_sig_recorder_shutdown stops every recording and lets the main loop run
+ * until the recorders have closed their files, so the catalog says "stopped" and the
+ * recordings are marked resumable. A room recorded again within [recording]
+ * resume_window_s of such an end (or of a crash's) continues that recording: the same
+ * session folder, a new segment, one composition (docs/architecture.md, "Recording").
  *
  * When a recorded session ends (the room closes) its composition is queued
  * (compositions.c). */
@@ -23,53 +36,19 @@
 #include "recorder/tb_rec.h"
 #include "recorder/tb_rec_recordings.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <gio/gio.h>
-#include <glib-unix.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #define MAX_RESTARTS      3
 #define RESTART_WINDOW_US (60 * G_USEC_PER_SEC)
-#define MAX_PENDING_BYTES (1024 * 1024)
+/* tb_sig_recorder_destroy's wait when nobody called tb_sig_recorder_shutdown: a recorder
+ * closes its files in well under a second, 4 s at worst (track.c's EOS timeout). */
+#define SHUTDOWN_WAIT_US (5 * G_USEC_PER_SEC)
+/* Rate-limit entries kept per room before old ones are dropped. */
+#define MAX_CHANGE_KEYS 256
 
-typedef enum { REC_OFF = 0, REC_STARTING, REC_ON } rec_state;
-
-struct tb_sig_recording {
-    tb_sig_recorder *owner; /* not owned */
-    tb_sig_room *room;
-    rec_state state;
-    rec_proc *proc;     /* current run, NULL when off */
-    GHashTable *tracks; /* track id → tb_relay_track* (ref) being recorded */
-    int64_t since_us;
-    char *by;             /* who started it, NULL = automatic */
-    bool stopped_by_hand; /* no automatic start again in this session */
-    int restarts;
-    int64_t restart_window_us;
-};
-
-static void proc_spawn_failed(tb_sig_recording *rec, const char *why);
-static bool proc_start(tb_sig_recording *rec, char *err, size_t errlen);
-
-/* ---- paths ---- */
-
-char *tb_sig_recordings_dir(const tb_config *cfg)
+static bool active(const tb_sig_recording *rec)
 {
-    const char *d = cfg->recording.dir;
-    g_autofree char *joined =
-        g_path_is_absolute(d) ? g_strdup(d) : g_build_filename(cfg->server.var_dir, d, NULL);
-    return g_canonicalize_filename(joined, NULL);
-}
-
-char *tb_sig_recorder_path(const tb_config *cfg)
-{
-    if (*cfg->recording.recorder)
-        return g_strdup(cfg->recording.recorder);
-    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *dir = exe ? g_path_get_dirname(exe) : g_strdup(".");
-    return g_build_filename(dir, "telebridge-recorder", NULL);
+    return rec && rec->state != TB_SIG__REC_OFF;
 }
 
 /* ---- telling the room ---- */
@@ -78,12 +57,12 @@ static json_t *state_json(tb_sig_room *room)
 {
     tb_sig_recording *rec = room->recording;
     json_t *j;
-    if (!rec || rec->state == REC_OFF)
+    if (!active(rec))
         j = json_pack("{s:s}", "state", "off");
     else
         j = json_pack("{s:s, s:s, s:I, s:s?}", "state",
-                      rec->state == REC_ON ? "recording" : "starting", "session_id",
-                      room->session_id, "since_us", (json_int_t)rec->since_us, "by", rec->by);
+                      rec->state == TB_SIG__REC_ON ? "recording" : "starting", "session_id",
+                      rec->session_id, "since_us", (json_int_t)rec->since_us, "by", rec->by);
     /* Who may start and stop it, so that clients show the control to those who may. */
     json_object_set_new(j, "policy", json_string(room->cfg->recording));
     return j;
@@ -101,83 +80,29 @@ static void announce(tb_sig_recording *rec, const char *reason)
     tb_sig_room_broadcast(rec->room, NULL, ev);
 }
 
-/* ---- the recorder's stdin: queued, never blocking ---- */
-
-static void proc_close_input(rec_proc *pr)
+/* The recording_start that waited for the previous recorder gets its answer: the state,
+ * or error `code`. */
+static void reply_pending(tb_sig_recording *rec, const char *code, const char *why)
 {
-    if (pr->in_watch)
-        g_source_remove(pr->in_watch);
-    pr->in_watch = 0;
-    if (pr->in_fd >= 0)
-        close(pr->in_fd);
-    pr->in_fd = -1;
-}
-
-static gboolean on_writable(gint fd, GIOCondition cond, gpointer data);
-
-static void flush(rec_proc *pr)
-{
-    while (pr->in_fd >= 0 && pr->pending->len > 0) {
-        ssize_t n = write(pr->in_fd, pr->pending->str, pr->pending->len);
-        if (n > 0) {
-            g_string_erase(pr->pending, 0, n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            if (!pr->in_watch)
-                pr->in_watch = g_unix_fd_add(pr->in_fd, G_IO_OUT, on_writable, pr);
-            return;
-        }
-        TB_LOG_WARN("[%s] recorder input: %s", pr->session_id, g_strerror(errno));
-        g_string_truncate(pr->pending, 0);
-        proc_close_input(pr);
+    tb_sig_participant *p = rec->reply_to;
+    rec->reply_to = NULL;
+    if (!p || !p->conn)
+        return;
+    if (!code) {
+        tb_sig_reply(p->conn, rec->reply_id, state_json(rec->room));
         return;
     }
-    if (pr->in_watch) {
-        g_source_remove(pr->in_watch);
-        pr->in_watch = 0;
-    }
-    if (pr->stopping && pr->pending->len == 0)
-        proc_close_input(pr); /* end of input: the recorder closes its files */
-}
-
-static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
-{
-    rec_proc *pr = data;
-    pr->in_watch = 0;
-    flush(pr);
-    return G_SOURCE_REMOVE;
-}
-
-/* Sends a command (transfer full). */
-static void send_cmd(rec_proc *pr, json_t *cmd)
-{
-    char *s = json_dumps(cmd, JSON_COMPACT);
-    json_decref(cmd);
-    if (!s || pr->in_fd < 0) {
-        free(s);
-        return;
-    }
-    if (pr->pending->len > MAX_PENDING_BYTES) {
-        TB_LOG_ERR("[%s] the recorder stopped reading its commands: killing it", pr->session_id);
-        g_subprocess_force_exit(pr->proc);
-        free(s);
-        return;
-    }
-    g_string_append(pr->pending, s);
-    g_string_append_c(pr->pending, '\n');
-    free(s);
-    flush(pr);
+    json_t *id = json_integer(rec->reply_id);
+    tb_sig_error(p->conn, id, code, "%s", why);
+    json_decref(id);
 }
 
 /* ---- commands for room events ---- */
 
 static void send_participant(rec_proc *pr, tb_sig_participant *p, const char *event)
 {
-    send_cmd(pr, json_pack("{s:s, s:s, s:s, s:s?, s:s}", "cmd", "participant", "event", event, "id",
-                           p->id, "identity", p->identity, "name", p->name));
+    tb_sig__proc_send(pr, json_pack("{s:s, s:s, s:s, s:s?, s:s}", "cmd", "participant", "event",
+                                    event, "id", p->id, "identity", p->identity, "name", p->name));
 }
 
 static void send_track(tb_sig_recording *rec, tb_sig_participant *p, tb_relay_track *t)
@@ -185,12 +110,19 @@ static void send_track(tb_sig_recording *rec, tb_sig_participant *p, tb_relay_tr
     const char *id = tb_relay_track_id(t);
     if (!rec->proc || g_hash_table_contains(rec->tracks, id))
         return;
+    int source = tb_relay_room_tap_port(rec->room->relay_room);
+    if (source <= 0) {
+        TB_LOG_ERR("[%s] track %s not recorded: the relay has no tap socket", rec->room->name, id);
+        return;
+    }
     g_hash_table_insert(rec->tracks, g_strdup(id), tb_relay_track_ref(t));
-    send_cmd(rec->proc,
-             json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s}", "cmd", "track", "id", id,
-                       "participant_id", p->id, "identity", p->identity, "name", p->name, "kind",
-                       tb_relay_track_kind(t) == TB_RELAY_KIND_AUDIO ? "audio" : "video", "label",
-                       tb_relay_track_label(t), "codec", tb_relay_track_codec(t)));
+    tb_sig__proc_send(rec->proc,
+                      json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:i}", "cmd", "track",
+                                "id", id, "participant_id", p->id, "identity", p->identity, "name",
+                                p->name, "kind",
+                                tb_relay_track_kind(t) == TB_RELAY_KIND_AUDIO ? "audio" : "video",
+                                "label", tb_relay_track_label(t), "codec", tb_relay_track_codec(t),
+                                "source_port", source));
 }
 
 static void drop_track(tb_sig_recording *rec, tb_relay_track *t)
@@ -201,8 +133,18 @@ static void drop_track(tb_sig_recording *rec, tb_relay_track *t)
     if (rec->room)
         tb_relay_track_tap_stop(rec->room->relay_room, t);
     if (rec->proc)
-        send_cmd(rec->proc, json_pack("{s:s, s:s}", "cmd", "untrack", "id", id));
+        tb_sig__proc_send(rec->proc, json_pack("{s:s, s:s}", "cmd", "untrack", "id", id));
     g_hash_table_remove(rec->tracks, id);
+}
+
+static void stop_taps(tb_sig_recording *rec)
+{
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, rec->tracks);
+    while (rec->room && g_hash_table_iter_next(&it, &key, &val))
+        tb_relay_track_tap_stop(rec->room->relay_room, val);
+    g_hash_table_remove_all(rec->tracks);
 }
 
 /* Everyone admitted and every track published, to a recorder that just became ready. */
@@ -223,7 +165,7 @@ static void send_room(tb_sig_recording *rec)
 
 /* ---- events from the recorder ---- */
 
-static void on_event(rec_proc *pr, json_t *ev)
+void tb_sig__recording_event(rec_proc *pr, json_t *ev)
 {
     tb_sig_recording *rec = pr->rec;
     const char *type = json_string_value(json_object_get(ev, "event"));
@@ -234,11 +176,11 @@ static void on_event(rec_proc *pr, json_t *ev)
         pr->ready = true;
         if (!rec || pr->stopping)
             return;
-        rec->state = REC_ON;
+        rec->state = TB_SIG__REC_ON;
         send_room(rec);
         announce(rec, NULL);
         TB_LOG_INFO("[%s] recording (session %s, segment %d)", rec->room->name, pr->session_id,
-                    (int)json_integer_value(json_object_get(ev, "segment")));
+                    pr->segment);
     } else if (!strcmp(type, "track_ready") && rec && rec->room && id) {
         tb_relay_track *t = g_hash_table_lookup(rec->tracks, id);
         int rtp = (int)json_integer_value(json_object_get(ev, "rtp_port"));
@@ -263,42 +205,7 @@ static void on_event(rec_proc *pr, json_t *ev)
     }
 }
 
-static void on_line(GObject *src, GAsyncResult *res, gpointer data)
-{
-    rec_proc *pr = data;
-    gsize len = 0;
-    GError *gerr = NULL;
-    char *line =
-        g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, &len, &gerr);
-    if (!line) {
-        bool cancelled = gerr && g_error_matches(gerr, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-        g_clear_error(&gerr);
-        (void)cancelled; /* end of output: the exit callback does the rest */
-        return;
-    }
-    json_t *ev = json_loads(line, 0, NULL);
-    if (json_is_object(ev))
-        on_event(pr, ev);
-    json_decref(ev);
-    g_free(line);
-    g_data_input_stream_read_line_async(pr->out, G_PRIORITY_DEFAULT, pr->cancel, on_line, pr);
-}
-
-/* ---- process lifecycle ---- */
-
-static void proc_free(rec_proc *pr)
-{
-    pr->owner->procs = g_list_remove(pr->owner->procs, pr);
-    proc_close_input(pr);
-    g_cancellable_cancel(pr->cancel);
-    g_object_unref(pr->cancel);
-    g_clear_object(&pr->out);
-    g_clear_object(&pr->proc);
-    g_string_free(pr->pending, TRUE);
-    g_free(pr->error_code);
-    g_free(pr->dir);
-    g_free(pr);
-}
+/* ---- starting a recorder, and after one exited ---- */
 
 /* The recorder's manifest into the catalog. */
 static void sync_catalog(tb_sig_recorder *r, const char *session_id, const char *dir)
@@ -313,45 +220,91 @@ static void sync_catalog(tb_sig_recorder *r, const char *session_id, const char 
     tb_rec_manifest_free(m);
 }
 
-static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer data)
+/* Runs the recorder of rec's next segment: one more than any in the manifest (no other
+ * recorder of the session runs now, so the manifest is final) and than any given
+ * before. */
+static bool launch(tb_sig_recording *rec, char *err, size_t errlen)
 {
-    rec_proc *pr = data;
-    GError *gerr = NULL;
-    if (!g_subprocess_wait_finish(G_SUBPROCESS(src), res, &gerr)) {
-        g_clear_error(&gerr); /* cancelled: the server is going away */
+    tb_sig_recorder *r = rec->owner;
+    g_autofree char *root = tb_sig_recordings_dir(r->hub->cfg);
+    g_autofree char *dir = g_build_filename(root, rec->session_id, NULL);
+    char merr[256];
+    int segment = rec->next_segment;
+    tb_rec_manifest *m = tb_rec_manifest_load(dir, merr, sizeof merr);
+    if (m)
+        segment = MAX(segment, tb_rec_manifest_next_segment(m));
+    tb_rec_manifest_free(m);
+    if (!tb_sig__proc_start(rec, segment, err, errlen))
+        return false;
+    rec->next_segment = segment + 1;
+    rec->state = TB_SIG__REC_STARTING;
+    /* Again after a restart: the catalog counts the interruption; the recording's state is
+     * "recording" again, and "interrupted" (not "stopped") once it ends. */
+    tb_rec_recording_begin(r->hub->catalog, rec->session_id, rec->room->name);
+    return true;
+}
+
+static void spawn_failed(tb_sig_recording *rec, const char *why)
+{
+    rec->state = TB_SIG__REC_OFF;
+    tb_rec_recording_set_state(rec->owner->hub->catalog, rec->session_id, "failed", why);
+    announce(rec, why);
+}
+
+/* The session's recorder has exited: a recording waiting for it starts now. */
+static void wake(tb_sig_recorder *r, const char *session_id)
+{
+    if (tb_sig__proc_busy(r, session_id))
         return;
+    for (GList *l = r->waiting; l; l = l->next) {
+        tb_sig_recording *rec = l->data;
+        if (strcmp(rec->session_id, session_id))
+            continue;
+        r->waiting = g_list_delete_link(r->waiting, l);
+        char err[256] = "";
+        if (r->shutting_down) {
+            rec->state = TB_SIG__REC_OFF;
+            announce(rec, "shutdown");
+            reply_pending(rec, "wrong_state", "the server is shutting down");
+        } else if (!launch(rec, err, sizeof err)) {
+            TB_LOG_ERR("[%s] %s", rec->room->name, err);
+            spawn_failed(rec, "recorder_failed");
+            reply_pending(rec, "internal", "the recorder could not start");
+        } else {
+            reply_pending(rec, NULL, NULL);
+        }
+        return; /* one recording per session */
     }
-    pr->exited = true;
+}
+
+void tb_sig__recording_exited(rec_proc *pr, bool clean)
+{
     tb_sig_recorder *r = pr->owner;
     tb_sig_recording *rec = pr->rec;
-    bool clean =
-        g_subprocess_get_if_exited(pr->proc) && g_subprocess_get_exit_status(pr->proc) == 0;
-    sync_catalog(r, pr->session_id, pr->dir);
+    tb_rec_catalog *cat = r->hub->catalog;
+    char sid[32];
+    g_strlcpy(sid, pr->session_id, sizeof sid);
+    sync_catalog(r, sid, pr->dir);
     if (pr->stopping || !rec) {
         const char *state = pr->error_code ? "failed" : clean ? "stopped" : "interrupted";
-        tb_rec_recording_set_state(r->hub->catalog, pr->session_id, state, pr->error_code);
-        TB_LOG_INFO("[%s] recorder finished (%s)", pr->session_id, state);
-        if (rec && rec->proc == pr)
-            rec->proc = NULL;
-        proc_free(pr);
+        bool resumable = pr->shutdown && !pr->error_code;
+        tb_rec_recording_set_state(cat, sid, state,
+                                   pr->error_code ? pr->error_code
+                                   : resumable    ? "shutdown"
+                                                  : NULL);
+        if (resumable)
+            tb_rec_recording_set_resumable(cat, sid);
+        TB_LOG_INFO("[%s] recorder of segment %d finished (%s)", sid, pr->segment, state);
+        tb_sig__proc_free(pr);
+        wake(r, sid);
         tb_sig__compose_next(r); /* its session may be waiting for the files */
         return;
     }
     /* It died while the room was being recorded. */
-    TB_LOG_ERR("[%s] recorder died (%s %d): restarting it", pr->session_id,
-               g_subprocess_get_if_signaled(pr->proc) ? "signal" : "exit status",
-               g_subprocess_get_if_signaled(pr->proc) ? g_subprocess_get_term_sig(pr->proc)
-                                                      : g_subprocess_get_exit_status(pr->proc));
-    tb_rec_recording_set_state(r->hub->catalog, pr->session_id, "interrupted", "recorder_crashed");
-    rec->proc = NULL;
-    proc_free(pr);
-    /* The tracks go to the new recorder, on new ports. */
-    GHashTableIter it;
-    gpointer key, val;
-    g_hash_table_iter_init(&it, rec->tracks);
-    while (g_hash_table_iter_next(&it, &key, &val))
-        tb_relay_track_tap_stop(rec->room->relay_room, val);
-    g_hash_table_remove_all(rec->tracks);
+    TB_LOG_ERR("[%s] recorder of segment %d died: restarting it", sid, pr->segment);
+    tb_rec_recording_set_state(cat, sid, "interrupted", "recorder_crashed");
+    tb_sig__proc_free(pr);
+    stop_taps(rec); /* the tracks go to the new recorder, on new ports */
     int64_t now = g_get_monotonic_time();
     if (now - rec->restart_window_us > RESTART_WINDOW_US) {
         rec->restart_window_us = now;
@@ -359,98 +312,34 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer data)
     }
     char err[256];
     if (++rec->restarts > MAX_RESTARTS) {
-        proc_spawn_failed(rec, "recorder_failed");
-    } else if (!proc_start(rec, err, sizeof err)) {
+        spawn_failed(rec, "recorder_failed");
+    } else if (!launch(rec, err, sizeof err)) {
         TB_LOG_ERR("[%s] %s", rec->room->name, err);
-        proc_spawn_failed(rec, "recorder_failed");
-    } else {
-        /* The catalog counts the interruption; the recording's state is "recording"
-         * again, and "interrupted" (not "stopped") once it ends. */
-        tb_rec_recording_begin(r->hub->catalog, rec->room->session_id, rec->room->name);
+        spawn_failed(rec, "recorder_failed");
     }
 }
 
-static bool proc_start(tb_sig_recording *rec, char *err, size_t errlen)
+/* ---- which recording a start writes to ---- */
+
+/* The room's own session, unless its last recording was ended by the server going away
+ * less than resume_window_s ago: that one goes on (docs/architecture.md). */
+static void choose_session(tb_sig_recording *rec)
 {
     tb_sig_room *room = rec->room;
-    tb_sig_recorder *r = rec->owner;
-    const tb_config *cfg = r->hub->cfg;
-    g_autofree char *root = tb_sig_recordings_dir(cfg);
-    g_autofree char *dir = g_build_filename(root, room->session_id, NULL);
-    g_autofree char *bin = tb_sig_recorder_path(cfg);
-    g_autofree char *min_free = g_strdup_printf("%d", cfg->recording.min_free_mb);
-    const char *argv[] = {
-        bin,     "record", "--session",     room->session_id, "--room",      room->name,
-        "--dir", dir,      "--min-free-mb", min_free,         "--log-level", cfg->server.log_level,
-        NULL};
-    if (g_mkdir_with_parents(dir, 0750)) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, g_strerror(errno));
-        return false;
-    }
-    /* Our own pipe for its stdin, so that writes can be made non-blocking. */
-    int fds[2];
-    GError *gerr = NULL;
-    if (!g_unix_open_pipe(fds, FD_CLOEXEC, &gerr)) {
-        snprintf(err, errlen, "pipe: %s", gerr->message);
-        g_error_free(gerr);
-        return false;
-    }
-    GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-    g_subprocess_launcher_take_stdin_fd(l, fds[0]);
-    GSubprocess *proc = g_subprocess_launcher_spawnv(l, argv, &gerr);
-    g_object_unref(l);
-    if (!proc) {
-        snprintf(err, errlen, "cannot start %s: %s", bin, gerr->message);
-        g_error_free(gerr);
-        close(fds[1]);
-        return false;
-    }
-    rec_proc *pr = g_new0(rec_proc, 1);
-    pr->owner = r;
-    pr->rec = rec;
-    pr->proc = proc;
-    pr->dir = g_strdup(dir);
-    pr->pending = g_string_new(NULL);
-    pr->cancel = g_cancellable_new();
-    g_strlcpy(pr->session_id, room->session_id, sizeof pr->session_id);
-    pr->in_fd = fds[1];
-    g_unix_set_fd_nonblocking(pr->in_fd, TRUE, NULL);
-    pr->out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-    g_data_input_stream_read_line_async(pr->out, G_PRIORITY_DEFAULT, pr->cancel, on_line, pr);
-    g_subprocess_wait_async(proc, pr->cancel, on_proc_exit, pr);
-    r->procs = g_list_prepend(r->procs, pr);
-    rec->proc = pr;
-    rec->state = REC_STARTING;
-    TB_LOG_INFO("[%s] recorder started (pid %s) into %s", room->name,
-                g_subprocess_get_identifier(proc), dir);
-    return true;
-}
-
-/* Asks the current recorder to close its files; it exits on its own. */
-static void proc_stop(tb_sig_recording *rec)
-{
-    rec_proc *pr = rec->proc;
-    if (!pr)
+    const tb_config *cfg = room->hub->cfg;
+    g_strlcpy(rec->session_id, room->session_id, sizeof rec->session_id);
+    int window = cfg->recording.resume_window_s;
+    if (window <= 0)
         return;
-    GHashTableIter it;
-    gpointer key, val;
-    g_hash_table_iter_init(&it, rec->tracks);
-    while (rec->room && g_hash_table_iter_next(&it, &key, &val))
-        tb_relay_track_tap_stop(rec->room->relay_room, val);
-    g_hash_table_remove_all(rec->tracks);
-    pr->stopping = true;
-    send_cmd(pr, json_pack("{s:s}", "cmd", "stop"));
-    flush(pr);
-    rec->proc = NULL;
-    pr->rec = NULL;
-}
-
-static void proc_spawn_failed(tb_sig_recording *rec, const char *why)
-{
-    tb_sig_room *room = rec->room;
-    rec->state = REC_OFF;
-    tb_rec_recording_set_state(room->hub->catalog, room->session_id, "failed", why);
-    announce(rec, why);
+    g_autoptr(tb_rec_recording) last = tb_rec_recording_latest(room->hub->catalog, room->name);
+    if (!last || !last->resumable || last->published || !last->ended_us ||
+        !tb_rec_session_id_valid(last->session_id) || !strcmp(last->session_id, room->session_id) ||
+        g_get_real_time() - last->ended_us > (int64_t)window * G_USEC_PER_SEC)
+        return;
+    g_strlcpy(rec->session_id, last->session_id, sizeof rec->session_id);
+    TB_LOG_INFO("[%s] the recording continues %s, ended by a server stop %llds ago", room->name,
+                rec->session_id,
+                (long long)((g_get_real_time() - last->ended_us) / G_USEC_PER_SEC));
 }
 
 /* ---- starting and stopping ---- */
@@ -458,35 +347,49 @@ static void proc_spawn_failed(tb_sig_recording *rec, const char *why)
 static tb_sig_recording *recording_of(tb_sig_recorder *r, tb_sig_room *room)
 {
     if (!room->recording) {
-        room->recording = g_new0(tb_sig_recording, 1);
-        room->recording->owner = r;
-        room->recording->room = room;
-        room->recording->tracks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                        (GDestroyNotify)tb_relay_track_unref);
+        tb_sig_recording *rec = g_new0(tb_sig_recording, 1);
+        rec->owner = r;
+        rec->room = room;
+        rec->tracks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify)tb_relay_track_unref);
+        rec->changes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        room->recording = rec;
     }
     return room->recording;
 }
 
-/* Starts recording the room; 0, or a protocol error code with err filled. */
+/* Starts recording the room; NULL, or a protocol error code with err filled. The
+ * recording may be left WAITING for the session's previous recorder. */
 static const char *start(tb_sig_recorder *r, tb_sig_room *room, tb_sig_participant *by, char *err,
                          size_t errlen)
 {
     tb_sig_recording *rec = recording_of(r, room);
-    if (rec->state != REC_OFF) {
+    if (r->shutting_down) {
+        snprintf(err, errlen, "the server is shutting down");
+        return "wrong_state";
+    }
+    if (active(rec)) {
         snprintf(err, errlen, "the room is being recorded already");
         return "wrong_state";
     }
     if (!tb_sig_room_consent_ok(room, err, errlen))
         return "consent_missing";
-    if (!proc_start(rec, err, errlen)) {
+    if (!rec->session_id[0])
+        choose_session(rec);
+    rec->restarts = 0;
+    if (tb_sig__proc_busy(r, rec->session_id)) {
+        rec->state = TB_SIG__REC_WAITING;
+        r->waiting = g_list_append(r->waiting, rec);
+        TB_LOG_INFO("[%s] the recording starts once the previous recorder of %s has closed its "
+                    "files",
+                    room->name, rec->session_id);
+    } else if (!launch(rec, err, errlen)) {
         TB_LOG_ERR("[%s] %s", room->name, err);
         return "internal";
     }
     rec->since_us = g_get_real_time();
     g_free(rec->by);
     rec->by = by ? g_strdup(by->name) : NULL;
-    rec->restarts = 0;
-    tb_rec_recording_begin(room->hub->catalog, room->session_id, room->name);
     if (by)
         tb_sig_audit(room, by, "recording_start", NULL, NULL);
     announce(rec, NULL);
@@ -496,17 +399,25 @@ static const char *start(tb_sig_recorder *r, tb_sig_room *room, tb_sig_participa
 void tb_sig_recording_stop(tb_sig_room *room, tb_sig_participant *by, const char *reason)
 {
     tb_sig_recording *rec = room->recording;
-    if (!rec || rec->state == REC_OFF)
+    if (!active(rec))
         return;
     TB_LOG_INFO("[%s] recording stops%s%s", room->name, reason ? ": " : "", reason ? reason : "");
-    proc_stop(rec);
-    rec->state = REC_OFF;
+    if (rec->state == TB_SIG__REC_WAITING) {
+        rec->owner->waiting = g_list_remove(rec->owner->waiting, rec);
+        reply_pending(rec, "wrong_state", "the recording was stopped before it began");
+    }
+    stop_taps(rec);
+    if (rec->proc)
+        tb_sig__proc_stop(rec->proc, reason);
+    rec->state = TB_SIG__REC_OFF;
     if (by) {
         rec->stopped_by_hand = true;
         tb_sig_audit(room, by, "recording_stop", NULL, NULL);
     }
     announce(rec, reason);
 }
+
+/* ---- requests ---- */
 
 /* May p start or stop the recording? The room's `recording` setting: "disabled",
  * "moderators" (the `record` permission), "allowed" (anyone admitted), "auto". */
@@ -522,15 +433,72 @@ static bool may_record(tb_sig_request *r, tb_sig_participant *p)
     return tb_sig_require(r, TB_SIG_PERM_RECORD, "starting or stopping the recording");
 }
 
+/* The rate limit's key: the identity (a reconnection is the same person), or for an
+ * anonymous joiner the participant. Transfer full. */
+static char *change_key(tb_sig_participant *p)
+{
+    return p->identity ? g_strconcat("id:", p->identity, NULL) : g_strconcat("p:", p->id, NULL);
+}
+
+/* At most one start or stop per change_interval_ms and participant: each one spawns or
+ * ends a process and a segment, so a client repeating them fast would fill the folder
+ * and the process table. */
+static bool change_allowed(tb_sig_request *r, tb_sig_recording *rec, tb_sig_participant *p)
+{
+    int interval_ms = p->room->hub->cfg->recording.change_interval_ms;
+    if (interval_ms <= 0)
+        return true;
+    g_autofree char *key = change_key(p);
+    const int64_t *last = g_hash_table_lookup(rec->changes, key);
+    int64_t left_us = last ? *last + (int64_t)interval_ms * 1000 - g_get_monotonic_time() : 0;
+    if (left_us <= 0)
+        return true;
+    tb_sig_fail(r, "rate_limited", "one change of the recording per %d ms: try again in %lld ms",
+                interval_ms, (long long)(left_us / 1000 + 1));
+    return false;
+}
+
+static void note_change(tb_sig_recording *rec, tb_sig_participant *p)
+{
+    int64_t now = g_get_monotonic_time();
+    int64_t interval_us = (int64_t)p->room->hub->cfg->recording.change_interval_ms * 1000;
+    if (g_hash_table_size(rec->changes) >= MAX_CHANGE_KEYS) {
+        GHashTableIter it;
+        gpointer key, val;
+        g_hash_table_iter_init(&it, rec->changes);
+        while (g_hash_table_iter_next(&it, &key, &val))
+            if (now - *(int64_t *)val >= interval_us)
+                g_hash_table_iter_remove(&it);
+    }
+    int64_t *at = g_new(int64_t, 1);
+    *at = now;
+    g_hash_table_replace(rec->changes, change_key(p), at);
+}
+
 static void start_request(tb_sig_request *r)
 {
     tb_sig_participant *p = r->conn->participant;
     if (!may_record(r, p))
         return;
+    /* A start that would change nothing is no change for the rate limit either. */
+    if (active(p->room->recording)) {
+        tb_sig_fail(r, "wrong_state", "the room is being recorded already");
+        return;
+    }
+    if (!change_allowed(r, recording_of(r->user, p->room), p))
+        return;
     char err[256] = "";
     const char *code = start(r->user, p->room, p, err, sizeof err);
     if (code) {
         tb_sig_fail(r, code, "%s", err);
+        return;
+    }
+    tb_sig_recording *rec = p->room->recording;
+    note_change(rec, p);
+    if (rec->state == TB_SIG__REC_WAITING) {
+        /* Answered when the previous recorder has exited (wake) */
+        rec->reply_to = p;
+        rec->reply_id = json_integer_value(r->id);
         return;
     }
     tb_sig_ok(r, state_json(p->room));
@@ -541,10 +509,13 @@ static void stop_request(tb_sig_request *r)
     tb_sig_participant *p = r->conn->participant;
     if (!may_record(r, p))
         return;
-    if (!p->room->recording || p->room->recording->state == REC_OFF) {
+    if (!active(p->room->recording)) {
         tb_sig_fail(r, "wrong_state", "the room is not being recorded");
         return;
     }
+    if (!change_allowed(r, p->room->recording, p))
+        return;
+    note_change(p->room->recording, p);
     tb_sig_recording_stop(p->room, p, NULL);
     tb_sig_ok(r, NULL);
 }
@@ -560,7 +531,7 @@ static void on_admitted(void *user, tb_sig_participant *p)
 {
     tb_sig_room *room = p->room;
     tb_sig_recording *rec = room->recording;
-    if (rec && rec->state != REC_OFF) {
+    if (active(rec)) {
         char why[256];
         if (!tb_sig_room_consent_ok(room, why, sizeof why)) {
             tb_sig_recording_stop(room, NULL, "consent");
@@ -581,7 +552,9 @@ static void on_admitted(void *user, tb_sig_participant *p)
 static void on_leaving(void *user, tb_sig_participant *p)
 {
     tb_sig_recording *rec = p->room->recording;
-    if (!rec || rec->state == REC_OFF || !p->admitted)
+    if (rec && rec->reply_to == p)
+        rec->reply_to = NULL;
+    if (!active(rec) || !p->admitted)
         return;
     if (p->pub) {
         GPtrArray *ts = tb_relay_pc_published_tracks(p->pub);
@@ -597,7 +570,7 @@ static void on_tracks_changed(void *user, tb_sig_participant *p, GPtrArray *adde
                               GPtrArray *removed)
 {
     tb_sig_recording *rec = p->room->recording;
-    if (!rec || rec->state == REC_OFF)
+    if (!active(rec))
         return;
     for (guint i = 0; removed && i < removed->len; i++)
         drop_track(rec, g_ptr_array_index(removed, i));
@@ -610,27 +583,33 @@ static void on_tracks_changed(void *user, tb_sig_participant *p, GPtrArray *adde
 static void on_consent_changed(void *user, tb_sig_room *room)
 {
     char why[256];
-    if (room->recording && room->recording->state != REC_OFF &&
-        !tb_sig_room_consent_ok(room, why, sizeof why))
+    if (active(room->recording) && !tb_sig_room_consent_ok(room, why, sizeof why))
         tb_sig_recording_stop(room, NULL, "consent");
 }
 
 static void on_room_closing(void *user, tb_sig_room *room)
 {
+    tb_sig_recorder *r = user;
     tb_sig_recording *rec = room->recording;
     if (!rec)
         return;
-    bool recorded = rec->state != REC_OFF || rec->since_us;
-    proc_stop(rec);
+    bool recorded = rec->session_id[0] && (active(rec) || rec->since_us);
+    if (rec->state == TB_SIG__REC_WAITING)
+        r->waiting = g_list_remove(r->waiting, rec);
+    stop_taps(rec);
+    if (rec->proc)
+        tb_sig__proc_stop(rec->proc, r->shutting_down ? "shutdown" : NULL);
     rec->room = NULL;
-    g_hash_table_unref(rec->tracks);
-    g_free(rec->by);
-    g_free(rec);
     room->recording = NULL;
     /* The session ends: its composition is made once the recorder has closed the files
-     * (the compose queue waits for that). */
+     * (the compose queue waits for that) — again if one began before this recording went
+     * on (a continued recording's earlier part may have been composed at start-up). */
     if (recorded && room->hub->cfg->recording.compose_after)
-        tb_sig__compose_queue_add(user, room->session_id);
+        tb_sig__compose_queue_add(r, rec->session_id, true);
+    g_hash_table_unref(rec->tracks);
+    g_hash_table_unref(rec->changes);
+    g_free(rec->by);
+    g_free(rec);
 }
 
 /* The room's state for clients carries the recording's. */
@@ -691,19 +670,60 @@ tb_sig_recorder *tb_sig_recorder_create(tb_sig_hub *hub)
     return r;
 }
 
+static gboolean no_op(gpointer data)
+{
+    return G_SOURCE_REMOVE;
+}
+
+void tb_sig_recorder_shutdown(tb_sig_recorder *r, int64_t deadline_us)
+{
+    if (!r || r->shutting_down)
+        return;
+    r->shutting_down = true;
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, r->hub->rooms);
+    while (g_hash_table_iter_next(&it, &key, &val))
+        tb_sig_recording_stop(val, NULL, "shutdown");
+    guint n = g_list_length(r->procs);
+    if (n)
+        TB_LOG_INFO("waiting up to %lld ms for %u recorder(s) to close their files",
+                    (long long)MAX(deadline_us - g_get_monotonic_time(), 0) / 1000, n);
+    /* Their exits (tb_sig__recording_exited) are GLib callbacks on this context; a
+     * timeout wakes the wait at the deadline. */
+    while (r->procs) {
+        int64_t left_us = deadline_us - g_get_monotonic_time();
+        if (left_us <= 0)
+            break;
+        GSource *t = g_timeout_source_new((guint)MIN(left_us / 1000 + 1, G_MAXINT));
+        g_source_set_callback(t, no_op, NULL, NULL);
+        g_source_attach(t, NULL);
+        g_main_context_iteration(NULL, TRUE);
+        g_source_destroy(t);
+        g_source_unref(t);
+    }
+    if (r->procs)
+        TB_LOG_WARN("%u recorder(s) still closing their files at the deadline: they finish by "
+                    "themselves, and the next start marks their recordings interrupted",
+                    g_list_length(r->procs));
+}
+
 void tb_sig_recorder_destroy(tb_sig_recorder *r)
 {
     if (!r)
         return;
+    if (!r->shutting_down)
+        tb_sig_recorder_shutdown(r, g_get_monotonic_time() + SHUTDOWN_WAIT_US);
     g_source_remove(r->poll_timer);
     g_cancellable_cancel(r->cancel);
-    /* Recorders close their files when their input ends; a composition goes on and
-     * records its result in the catalog by itself. Neither is waited for. */
+    /* Recorders still closing their files finish when their input ends; a composition goes
+     * on and records its result in the catalog by itself. Neither is waited for. */
     while (r->procs) {
         rec_proc *pr = r->procs->data;
         pr->stopping = true;
-        proc_free(pr);
+        tb_sig__proc_free(pr);
     }
+    g_list_free(r->waiting);
     g_clear_object(&r->composing);
     g_free(r->composing_id);
     g_queue_clear_full(&r->compose_queue, g_free);

@@ -26,9 +26,20 @@ typedef struct tb_sig_recording tb_sig_recording; /* per recorded room */
  * recorder observes `hub`'s rooms and handles recording_start/recording_stop. `hub`
  * must outlive it (transfer none); transfer full. */
 tb_sig_recorder *tb_sig_recorder_create(tb_sig_hub *hub);
-/* Server stop: recorders are told to close their files (they finish on their own); a
- * running composition goes on and records its result by itself. Call it after the hub
- * closed its rooms. */
+/* Server stop, first part: every recording stops (reason "shutdown"; recording_start
+ * is refused from now on, no composition begins) and the default main context is run
+ * (nested, if called from a GLib source — not from an lws callback) until every
+ * recorder has closed its files and exited, or until `deadline_us` (monotonic clock,
+ * g_get_monotonic_time()) has passed. A recording that finished in time is "stopped" in
+ * the catalog, its files closed with their durations, its manifest final, and resumable:
+ * the room recorded again within [recording] resume_window_s continues it. Call it while
+ * the rooms are still open (before tb_sig_hub_close_rooms): a recording its room's close
+ * stopped earlier ends "stopped" but is not resumable. Idempotent. */
+void tb_sig_recorder_shutdown(tb_sig_recorder *r, int64_t deadline_us);
+/* Server stop: runs tb_sig_recorder_shutdown with a 5 s deadline if nobody did; then
+ * recorders still closing their files are left to finish on their own (their input
+ * ends), and a running composition goes on and records its result by itself. Call it
+ * after the hub closed its rooms. */
 void tb_sig_recorder_destroy(tb_sig_recorder *r);
 
 /* Stops the room's recording, if any, telling everyone why (`reason`: a code such as

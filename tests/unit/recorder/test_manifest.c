@@ -1,5 +1,6 @@
 /* Manifest: JSON round trip, refusal of malformed or unsafe manifests, crash-safe save
- * (no temporary left, the old one whole until the rename), segments after a crash, and
+ * (no temporary left, the old one whole until the rename; several writers at once each
+ * with a temporary of its own), segments after a crash and numbered by the daemon, and
  * the RTP/NTP clock helpers the timing relies on. */
 #include "recorder/tb_rec.h"
 #include "common/tb_error.h"
@@ -106,12 +107,15 @@ static void test_save_load(void)
     g_assert_nonnull(back);
     g_assert_cmpint(tb_rec_manifest_track(back, "t1", 0)->end_us, ==, 9000);
 
-    /* A temporary left by a crash mid-write changes nothing: the manifest is the old one. */
+    /* A temporary left by a crash mid-write changes nothing: the manifest is the old one,
+     * and a later save neither reads nor needs it. */
     g_assert_true(g_file_set_contents(tmp, "{\"version\": 1, \"sess", -1, NULL));
     g_autoptr(tb_rec_manifest) again = tb_rec_manifest_load(dir, err, sizeof err);
     g_assert_nonnull(again);
     g_assert_cmpint(tb_rec_manifest_save(m, dir, err, sizeof err), ==, TB_OK);
-    g_assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+    g_autoptr(tb_rec_manifest) after = tb_rec_manifest_load(dir, err, sizeof err);
+    g_assert_nonnull(after);
+    g_unlink(tmp);
     g_assert_null(tb_rec_manifest_load("/nonexistent", err, sizeof err));
     g_assert_cmpint(tb_rec_manifest_save(m, "/nonexistent/dir", err, sizeof err), ==, TB_EIO);
     g_autofree char *path = g_build_filename(dir, "manifest.json", NULL);
@@ -130,6 +134,91 @@ static void test_segments(void)
     g_assert_cmpint(s1->state, ==, TB_REC_SEGMENT_RECORDING);
     g_assert_cmpint(tb_rec_manifest_mark_interrupted(m), ==, 1);
     g_assert_cmpint(tb_rec_manifest_mark_interrupted(m), ==, 0);
+}
+
+/* Files in dir other than manifest.json (temporaries left behind). */
+static int leftovers(const char *dir)
+{
+    int n = 0;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    for (const char *name; d && (name = g_dir_read_name(d));)
+        n += strcmp(name, "manifest.json") != 0;
+    if (d)
+        g_dir_close(d);
+    return n;
+}
+
+typedef struct saver {
+    const char *dir;
+    int id, failures;
+} saver;
+
+static gpointer save_many(gpointer data)
+{
+    saver *sv = data;
+    g_autoptr(tb_rec_manifest) m = sample();
+    for (int i = 0; i < 200; i++) {
+        tb_rec_manifest_track(m, "t1", 0)->end_us = sv->id * 100000 + i;
+        char err[256] = "";
+        if (tb_rec_manifest_save(m, sv->dir, err, sizeof err))
+            sv->failures++;
+    }
+    return NULL;
+}
+
+/* Two recorders of one session writing at once (what quick start/stop pairs once made)
+ * shared one temporary name: saves failed and one writer renamed the other's file. Each
+ * save must succeed and leave a whole manifest and no temporary. */
+static void test_concurrent_save(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("tbman-XXXXXX", NULL);
+    saver sv[4];
+    GThread *th[4];
+    for (int i = 0; i < 4; i++) {
+        sv[i] = (saver){dir, i, 0};
+        th[i] = g_thread_new("saver", save_many, &sv[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        g_thread_join(th[i]);
+        g_assert_cmpint(sv[i].failures, ==, 0);
+    }
+    char err[256] = "";
+    g_autoptr(tb_rec_manifest) back = tb_rec_manifest_load(dir, err, sizeof err);
+    g_assert_nonnull(back);
+    g_assert_cmpint(tb_rec_manifest_track(back, "t1", 0)->end_us % 100000, ==, 199);
+    g_assert_cmpint(leftovers(dir), ==, 0);
+    g_autofree char *path = g_build_filename(dir, "manifest.json", NULL);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
+/* The daemon numbers segments; a number the manifest has is refused, nothing changes. */
+static void test_segment_numbers(void)
+{
+    g_autoptr(tb_rec_manifest) m = sample();
+    g_assert_cmpint(tb_rec_manifest_next_segment(m), ==, 1);
+    g_assert_null(tb_rec_manifest_add_segment(m, 0, 2000));
+    g_assert_cmpint(tb_rec_manifest_segment(m, 0)->state, ==, TB_REC_SEGMENT_RECORDING);
+    g_assert_null(tb_rec_manifest_add_segment(m, -1, 2000));
+    g_assert_null(tb_rec_manifest_add_segment(m, TB_REC_MAX_SEGMENT + 1, 2000));
+    g_assert_cmpuint(m->segments->len, ==, 1);
+    tb_rec_segment *s5 = tb_rec_manifest_add_segment(m, 5, 3000);
+    g_assert_nonnull(s5);
+    g_assert_cmpint(tb_rec_manifest_segment(m, 0)->state, ==, TB_REC_SEGMENT_INTERRUPTED);
+    g_assert_cmpint(tb_rec_manifest_next_segment(m), ==, 6);
+    s5->meeting = g_strdup("s00000000000000aa");
+    g_autofree char *text = tb_rec_manifest_to_text(m);
+    char err[256] = "";
+    g_autoptr(tb_rec_manifest) back = tb_rec_manifest_parse(text, strlen(text), err, sizeof err);
+    g_assert_nonnull(back);
+    g_assert_cmpstr(tb_rec_manifest_segment(back, 5)->meeting, ==, "s00000000000000aa");
+    g_assert_null(tb_rec_manifest_segment(back, 0)->meeting);
+    /* A segment number out of range in a file is refused (it names files). */
+    g_autofree char *bad = g_strdup(text);
+    char *at = strstr(bad, "\"index\": 5");
+    g_assert_nonnull(at);
+    memcpy(at, "\"index\":-5", 11);
+    g_assert_null(tb_rec_manifest_parse(bad, strlen(bad), err, sizeof err));
 }
 
 static void test_clocks(void)
@@ -158,6 +247,8 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/refused", test_refused);
     g_test_add_func("/manifest/save_load", test_save_load);
     g_test_add_func("/manifest/segments", test_segments);
+    g_test_add_func("/manifest/concurrent_save", test_concurrent_save);
+    g_test_add_func("/manifest/segment_numbers", test_segment_numbers);
     g_test_add_func("/manifest/clocks", test_clocks);
     return g_test_run();
 }

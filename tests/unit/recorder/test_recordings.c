@@ -1,6 +1,6 @@
 /* The catalog's recordings: begin, interruption kept through a restart, manifest sync,
  * compositions and their progress, publish only when composed, the public list, stale
- * rows after a crash, delete. */
+ * rows after a crash, delete; which recordings a room's next one may continue. */
 #include "recorder/tb_rec_recordings.h"
 #include "common/tb_error.h"
 
@@ -101,6 +101,7 @@ static void test_recordings(void)
     g_autoptr(tb_rec_recording) r5 = tb_rec_recording_get(cat, sid2);
     g_assert_cmpstr(r5->state, ==, "interrupted");
     g_assert_cmpstr(r5->comp_state, ==, "failed");
+    g_assert_true(r5->resumable); /* a crash ended it, nobody chose to */
     g_autoptr(GPtrArray) all = tb_rec_recordings_list(cat, false, 10, 0);
     g_assert_cmpuint(all->len, ==, 2);
 
@@ -115,9 +116,57 @@ static void test_recordings(void)
     g_rmdir(dir);
 }
 
+/* A recording ended by a server stop may be continued by its room's next recording; one
+ * that anyone ended, or that goes on again, may not. tb_rec_recording_latest finds it. */
+static void test_resumable(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("tbrecs-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "telebridge.db", NULL);
+    char err[256] = "";
+    tb_rec_catalog *cat = tb_rec_catalog_open(path, err, sizeof err);
+    g_assert_nonnull(cat);
+    g_assert_cmpint(tb_rec_recordings_init(cat), ==, TB_OK);
+    const char *a = "s000000000000000a", *b = "s000000000000000b";
+    g_assert_null(tb_rec_recording_latest(cat, "зал"));
+    g_assert_cmpint(tb_rec_recording_begin(cat, a, "зал"), ==, TB_OK);
+    g_usleep(2000); /* started_us orders them */
+    g_assert_cmpint(tb_rec_recording_begin(cat, b, "зал"), ==, TB_OK);
+    g_assert_cmpint(tb_rec_recording_begin(cat, "s000000000000000c", "другой"), ==, TB_OK);
+    g_autoptr(tb_rec_recording) l = tb_rec_recording_latest(cat, "зал");
+    g_assert_cmpstr(l->session_id, ==, b);
+    g_assert_false(l->resumable);
+    /* Live recordings are not made resumable. */
+    g_assert_cmpint(tb_rec_recording_set_resumable(cat, b), ==, TB_ENOTFOUND);
+
+    /* Stopped by the server's shutdown: resumable, reason "shutdown". */
+    g_assert_cmpint(tb_rec_recording_set_state(cat, b, "stopped", "shutdown"), ==, TB_OK);
+    g_assert_cmpint(tb_rec_recording_set_resumable(cat, b), ==, TB_OK);
+    g_autoptr(tb_rec_recording) s1 = tb_rec_recording_get(cat, b);
+    g_assert_true(s1->resumable);
+    g_assert_cmpstr(s1->state, ==, "stopped");
+    g_assert_cmpstr(s1->reason, ==, "shutdown");
+
+    /* Continued: live again, not resumable, and the shutdown no longer its reason. Stopped
+     * by hand then, it stays so. */
+    g_assert_cmpint(tb_rec_recording_begin(cat, b, "зал"), ==, TB_OK);
+    g_assert_cmpint(tb_rec_recording_set_state(cat, b, "stopped", NULL), ==, TB_OK);
+    g_autoptr(tb_rec_recording) s2 = tb_rec_recording_get(cat, b);
+    g_assert_false(s2->resumable);
+    g_assert_cmpstr(s2->state, ==, "stopped");
+    g_assert_null(s2->reason);
+    g_assert_cmpint(s2->interruptions, ==, 0);
+    tb_rec_catalog_close(cat);
+    g_autofree char *wal = g_strconcat(path, "-wal", NULL), *shm = g_strconcat(path, "-shm", NULL);
+    g_unlink(path);
+    g_unlink(wal);
+    g_unlink(shm);
+    g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/recordings/catalog", test_recordings);
+    g_test_add_func("/recordings/resumable", test_resumable);
     return g_test_run();
 }
