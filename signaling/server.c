@@ -25,6 +25,12 @@
 #include <string.h>
 
 #define CHECK_S 1 /* how often connections are checked for deadlines */
+/* At shutdown: the close clients get (RFC 6455 section 7.4.1: 1001, "a server going
+ * down"; 1012 would say "restart" but strict clients refuse it), and
+ * how long recordings get to close their files (the process must be gone within 5 s). */
+#define SHUTDOWN_CLOSE         LWS_CLOSE_STATUS_GOINGAWAY
+#define SHUTDOWN_RECORDINGS_US (3 * G_USEC_PER_SEC)
+#define SHUTDOWN_FLUSH_US      (500 * 1000)
 /* lws log lines passed on per second; the rest are counted and summed up. */
 #define LWS_LOG_PER_S 10
 
@@ -381,6 +387,21 @@ void tb_sig_server_destroy(tb_sig_server *srv)
         return;
     if (srv->idle_timer)
         g_source_remove(srv->idle_timer);
+    /* Clients hear that the server goes (server_shutdown, close 1001: they rejoin by
+     * themselves), and recordings are finished while their rooms are still open; the
+     * recorder runs the loop meanwhile, which also writes the closes out. */
+    for (GList *l = srv->conns; l; l = l->next) {
+        tb_sig_conn *c = l->data;
+        tb_sig_conn_send_json(c, json_pack("{s:s}", "type", "server_shutdown"));
+        tb_sig_conn_close(c, SHUTDOWN_CLOSE);
+    }
+    if (srv->recorder)
+        tb_sig_recorder_shutdown(srv->recorder, tb_time_mono_us() + SHUTDOWN_RECORDINGS_US);
+    /* A moment for the closes to go out (lws writes them from the loop). */
+    int64_t until = tb_time_mono_us() + SHUTDOWN_FLUSH_US;
+    while (srv->conns && tb_time_mono_us() < until)
+        if (!g_main_context_iteration(NULL, FALSE))
+            g_usleep(10000);
     /* Participants leave first, so rooms and relay connections close in order; then
      * lws closes the sockets and calls CLOSED for each connection. */
     for (GList *l = srv->conns; l; l = l->next)

@@ -28,18 +28,27 @@
 #define TB_SOURCE_DIR "."
 #endif
 
+#define SHUTDOWN_S 5
+
 typedef struct serve_ctx {
     GMainLoop *loop;
     tb_sig_server *sig;
     int signals;
 } serve_ctx;
 
+/* The first SIGINT/SIGTERM stops the server in order: clients told, recordings closed,
+ * everything freed, within 5 s (SIGALRM's default action ends a shutdown that hangs).
+ * A second one ends the process at once. */
 static gboolean on_signal(gpointer data)
 {
     serve_ctx *s = data;
     if (s->signals++ == 0) {
         TB_LOG_INFO("shutting down");
+        alarm(SHUTDOWN_S);
         g_main_loop_quit(s->loop);
+    } else {
+        TB_LOG_WARN("second signal: exiting now");
+        _exit(1);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -166,10 +175,11 @@ static int cmd_serve(int argc, char **argv)
                 tb_sig_server_tls(s.sig) ? " with TLS" : "", config);
     print_links(&cfg, s.sig, base);
     g_main_loop_run(s.loop);
-    g_source_remove(sig_int);
-    g_source_remove(sig_term);
+    /* The signal sources stay while the server stops: the recorder runs the loop. */
     tb_sig_server_destroy(s.sig);
     tb_relay_destroy(relay);
+    g_source_remove(sig_int);
+    g_source_remove(sig_term);
     rc = 0;
 out:
     g_main_loop_unref(s.loop);

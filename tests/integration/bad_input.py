@@ -26,7 +26,7 @@ DOCUMENTED = {"bad_json", "bad_request", "unknown_type", "not_joined", "already_
               "room_full", "forbidden", "bad_sdp", "bad_candidate", "wrong_state", "internal",
               "token_required", "token_malformed", "token_alg", "token_signature",
               "token_expired", "token_not_yet_valid", "token_room", "banned", "room_locked",
-              "waiting", "not_found", "rate_limited"}
+              "waiting", "not_found", "rate_limited", "too_many_tracks"}
 
 
 def case(fn):
@@ -244,16 +244,26 @@ def binary_and_invalid_utf8(ctx):
 
 @case
 def request_flood(ctx):
+    """300 requests at once: every one is answered, a reply within the burst ([limits]
+    messages_per_second, bursts of twice that) and `rate_limited` beyond it; the
+    connection stays and is served again once the client slows down."""
     c = ctx.conn()
     for i in range(1, 301):
         c.send_json({"type": "ping", "id": i})
-    got = set()
+    replies, limited = set(), set()
     deadline = time.monotonic() + 10 * SLOW
-    while len(got) < 300 and time.monotonic() < deadline:
+    while len(replies) + len(limited) < 300 and time.monotonic() < deadline:
         m = c.recv()
         if m.get("type") == "reply":
-            got.add(m["id"])
-    assert len(got) == 300, "only %d of 300 pings answered" % len(got)
+            replies.add(m["id"])
+        elif m.get("type") == "error":
+            expect_error(m, "rate_limited")
+            limited.add(m["id"])
+    assert len(replies) + len(limited) == 300, "only %d of 300 pings answered" % (
+        len(replies) + len(limited))
+    assert 50 <= len(replies) <= 150 and limited, (len(replies), len(limited))
+    time.sleep(1)
+    assert c.ping_ok()
     c.close()
 
 
@@ -327,6 +337,32 @@ def publish_many_mlines(ctx):
     c = ctx.joined()
     r = c.request("publish", sdp=sdp, timeout=15 * SLOW)
     assert r["type"] == "reply" or r.get("code") in ("bad_sdp", "bad_request"), short(r)
+    c.close()
+
+
+def audio_offer(n):
+    """OFFER's audio section n times (mids 0..n-1, SSRCs of their own): n audio tracks."""
+    head, rest = OFFER.split("\r\nm=", 1)
+    audio = "m=" + rest.split("\r\nm=")[0] + "\r\n"
+    head = re.sub(r"a=group:BUNDLE[^\r\n]*", "a=group:BUNDLE " + " ".join(map(str, range(n))), head)
+    body = ""
+    for i in range(n):
+        sec = audio.replace("a=mid:0", "a=mid:%d" % i).replace("210977281", str(210977281 + i))
+        body += re.sub(r"(a=msid:\S+ )\S+", r"\g<1>track%d" % i, sec)
+    return head + "\r\n" + body
+
+
+@case
+def publish_too_many_tracks(ctx):
+    """[limits] tracks_per_participant (4): a fifth track is refused with too_many_tracks,
+    nothing changes, and four still publish on the same connection."""
+    c = ctx.joined()
+    r = c.request("publish", sdp=audio_offer(5))
+    expect_error(r, "too_many_tracks", rid=r.get("id"))
+    assert "at most 4" in r["reason"], r
+    r = c.request("publish", sdp=audio_offer(4))
+    assert r["type"] == "reply", short(r)
+    assert r["data"]["sdp"].count("m=audio") == 4, short(r)
     c.close()
 
 

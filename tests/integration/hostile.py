@@ -432,6 +432,64 @@ def descriptor_exhaustion(daemon):
     c.close()
 
 
+def shutdown(daemon):
+    """SIGTERM: clients are told and closed with 1001 (they rejoin a restarted server),
+    the daemon is gone within 5 s; a second SIGTERM ends it at once."""
+    import signal
+    room = "shutdown"
+    c = Conn(daemon.ws_url)
+    assert c.request("join", room=room, token=mint(room, "speaker", name="Гость"))["type"] == "reply"
+    t0 = time.monotonic()
+    daemon.proc.send_signal(signal.SIGTERM)
+    ev = closed_after(c, 1001, "server_shutdown", 5)
+    assert ev["type"] == "server_shutdown"
+    daemon.proc.wait(6)
+    took = time.monotonic() - t0
+    assert daemon.proc.returncode == 0 and took < 5, (daemon.proc.returncode, took)
+    # Restarted, with a recording whose recorder hangs (stopped): the shutdown waits for
+    # it (up to 3 s), and a second SIGTERM ends the daemon at once.
+    daemon.start()
+    c = Conn(daemon.ws_url)
+    assert c.request("join", room=room, token=mint(room, "moderator", name="Модератор"))["type"] == "reply"
+    assert c.request("recording_start")["type"] == "reply"
+    c.wait_event("recording_state", lambda m: m.get("state") in ("waiting", "recording"), timeout=15)
+    kids = []
+    for task in os.listdir("/proc/%d/task" % daemon.proc.pid):
+        with open("/proc/%d/task/%s/children" % (daemon.proc.pid, task)) as f:
+            kids += [int(k) for k in f.read().split()]
+    assert kids, "no recorder process"
+    for k in kids:
+        os.kill(k, signal.SIGSTOP)
+    try:
+        daemon.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert daemon.proc.poll() is None, "the shutdown did not wait for the recorder"
+        t0 = time.monotonic()
+        daemon.proc.send_signal(signal.SIGTERM)
+        daemon.proc.wait(5)
+        took = time.monotonic() - t0
+        assert daemon.proc.returncode == 1 and took < 1, (daemon.proc.returncode, took)
+    finally:
+        for k in kids:
+            try:
+                os.kill(k, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    # The recorder notices that its daemon is gone and ends itself.
+    t0 = time.monotonic()
+
+    def alive(pid):  # a zombie waiting for init to reap it is gone
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+    while any(alive(k) for k in kids) and time.monotonic() - t0 < 10:
+        time.sleep(0.1)
+    assert not any(alive(k) for k in kids), "the recorder outlived its daemon"
+    daemon.start()  # for run_cases' own stop
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", dest="only")
@@ -452,6 +510,9 @@ def main():
         d.args_orig = d.args
         d.args = lambda: ["prlimit", "--nofile=256:256", "--"] + d.args_orig()
         rc |= run_cases("hostile-fds", [descriptor_exhaustion], d, d)
+    if not args.only or "shutdown" in args.only:
+        d = Daemon("hostile-shutdown")
+        rc |= run_cases("hostile-shutdown", [shutdown], d, d)
     return rc
 
 
