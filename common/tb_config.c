@@ -56,6 +56,13 @@ static const key_def keys[] = {
     {"relay", "connect_timeout", KEY_INT, OFF(relay.connect_timeout_s), "20", 1, 3600},
     {"relay", "max_remote_candidates", KEY_INT, OFF(relay.max_remote_candidates), "32", 1, 1000},
     {"relay", "remote_candidates", KEY_STR, OFF(relay.remote_candidates), "auto", 0, 0},
+    {"relay", "ice_tcp", KEY_BOOL, OFF(relay.ice_tcp), "true", 0, 0},
+    {"relay", "public_addresses", KEY_STR, OFF(relay.public_addresses), "", 0, 0},
+    {"relay", "stun_server", KEY_STR, OFF(relay.stun_server), "", 0, 0},
+    {"turn", "urls", KEY_STR, OFF(turn.urls), "", 0, 0},
+    {"turn", "secret", KEY_STR, OFF(turn.secret), "", 0, 0},
+    {"turn", "ttl", KEY_INT, OFF(turn.ttl_s), "86400", 60, 30 * 86400},
+    {"turn", "realm", KEY_STR, OFF(turn.realm), "telebridge", 0, 0},
     {"server", "tls_cert", KEY_STR, OFF(server.tls_cert), "", 0, 0},
     {"server", "tls_key", KEY_STR, OFF(server.tls_key), "", 0, 0},
     {"server", "self_signed", KEY_BOOL, OFF(server.self_signed), "false", 0, 0},
@@ -258,8 +265,6 @@ static int set_value(tb_config *cfg, void *base, const key_def *k, const char *v
     return TB_EINVAL;
 }
 
-/* Tracks one participant may publish: microphone, camera and a screen. */
-#define TRACKS_PER_PARTICIPANT 3
 /* m-lines beyond that: those the client rejected (never reused) and those freed while an
  * offer was outstanding, which wait for the next answer before they are recycled. */
 #define MLINE_MARGIN 16
@@ -272,7 +277,7 @@ static void derive_relay(tb_config *cfg)
     int most = cfg->rooms.defaults.max_participants;
     for (int j = 0; j < cfg->rooms.n_defs; j++)
         most = MAX(most, cfg->rooms.defs[j].max_participants);
-    cfg->relay.max_mlines = most * TRACKS_PER_PARTICIPANT + MLINE_MARGIN;
+    cfg->relay.max_mlines = most * cfg->limits.tracks_per_participant + MLINE_MARGIN;
 }
 
 void tb_config_init_defaults(tb_config *cfg)
@@ -481,6 +486,33 @@ const tb_config_room *tb_config_room_get(const tb_config *cfg, const char *name)
     return &cfg->rooms.defaults;
 }
 
+/* Each URL a turn: or turns: one (RFC 7065), and a secret to sign credentials with. */
+static int check_turn(const tb_config_turn *t, char *err, size_t errlen)
+{
+    g_auto(GStrv) urls = g_strsplit_set(t->urls, ", ", -1);
+    int n = 0;
+    for (int i = 0; urls[i]; i++) {
+        if (!*urls[i])
+            continue;
+        n++;
+        if ((!g_str_has_prefix(urls[i], "turn:") && !g_str_has_prefix(urls[i], "turns:")) ||
+            strlen(urls[i]) > 256 || strpbrk(urls[i], "\"<>")) {
+            snprintf(err, errlen, "[turn] urls: '%.64s' is not a turn: or turns: URL", urls[i]);
+            return TB_EINVAL;
+        }
+    }
+    if (n > 8) {
+        snprintf(err, errlen, "[turn] urls: at most 8");
+        return TB_EINVAL;
+    }
+    if (n && strlen(t->secret) < 16) {
+        snprintf(err, errlen,
+                 "[turn] secret: at least 16 characters (coturn's static-auth-secret)");
+        return TB_EINVAL;
+    }
+    return TB_OK;
+}
+
 static int check(tb_config *cfg, char *err, size_t errlen)
 {
     tb_config_relay *r = &cfg->relay;
@@ -519,6 +551,8 @@ static int check(tb_config *cfg, char *err, size_t errlen)
         return TB_EINVAL;
     }
     if (check_recording(&cfg->recording, err, errlen))
+        return TB_EINVAL;
+    if (check_turn(&cfg->turn, err, errlen))
         return TB_EINVAL;
     return check_room(&cfg->rooms.defaults, "[rooms]", err, errlen);
 }

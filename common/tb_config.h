@@ -42,6 +42,9 @@ typedef struct tb_config_relay {
     int connect_timeout_s;     /* 20: a connection not connected (ICE + DTLS) by then fails */
     int max_remote_candidates; /* 32: remote candidates per connection, trickled or in SDP */
     char *remote_candidates;   /* "auto": only addresses in the scopes of ice_addresses; "any" */
+    bool ice_tcp;              /* true: passive ICE-TCP candidates (RFC 6544) beside UDP */
+    char *public_addresses;    /* "": 1:1 NAT, "PRIVATE=PUBLIC,..." or one PUBLIC (nat.c) */
+    char *stun_server;         /* "": host:port to learn the public address from at start */
     /* Not a key: derived from the rooms' max_participants when the config is loaded (the
      * m-lines a subscribe connection may have, tb_config.c: derive_relay). */
     int max_mlines;
@@ -100,6 +103,14 @@ typedef struct tb_config_recording {
 
 /* What one client may use ([limits]): each limit, when hit, is answered with its own error
  * code (docs/protocol.md, "Limits"). */
+/* [turn]: a TURN server (coturn) whose time-limited credentials join replies carry. */
+typedef struct tb_config_turn {
+    char *urls;   /* "": comma-separated turn:/turns: URLs; none = no TURN */
+    char *secret; /* coturn's static-auth-secret (use-auth-secret) */
+    int ttl_s;    /* 86400: how long a credential is valid */
+    char *realm;  /* "telebridge": for `telebridge turn-config` */
+} tb_config_turn;
+
 typedef struct tb_config_limits {
     int connections;             /* 2000: WebSockets open at once, in total */
     int connections_per_address; /* 100: ... from one client address */
@@ -115,6 +126,7 @@ typedef struct tb_config_limits {
 typedef struct tb_config {
     char *path; /* file it came from, or NULL for defaults only */
     tb_config_limits limits;
+    tb_config_turn turn;
     tb_config_server server;
     tb_config_relay relay;
     tb_config_rooms rooms;

@@ -121,6 +121,20 @@ uint32_t tb_relay__random_u32(void);
 /* n (at most 64) random ICE characters (RFC 8839 §5.4) and a NUL into out[n + 1]. */
 void tb_relay__random_token(char *out, size_t n);
 
+/* ---- a relay behind a 1:1 NAT (nat.c) ---- */
+typedef struct tb_relay__nat {
+    char *priv[TB_CONFIG_MAX_ADDRS]; /* NULL: the mapping holds for every ICE address */
+    char *pub[TB_CONFIG_MAX_ADDRS];
+    int n;
+} tb_relay__nat;
+
+/* Parses relay.public_addresses, or learns the public address from relay.stun_server
+ * (blocking, a few seconds at most). Main thread, at start. */
+int tb_relay__nat_init(tb_relay__nat *nat, const tb_config_relay *cfg, char *err, size_t errlen);
+void tb_relay__nat_clear(tb_relay__nat *nat);
+/* The public address candidates of private_ip carry, or NULL (no mapping). Any thread. */
+const char *tb_relay__nat_public(const tb_relay__nat *nat, const char *private_ip);
+
 /* ---- address scopes (addrscope.c): which remote candidates we check ---- */
 
 enum {
@@ -168,7 +182,8 @@ struct tb_relay {
     int n_workers;              /* [const] */
     GMainContext *main_ctx;     /* [const] */
     GPtrArray *pcs;             /* [main] open connections (refs), closed at destroy */
-    unsigned own_scopes;        /* [const] TB_RELAY__SCOPE_* of cfg->ice_addresses */
+    unsigned own_scopes;        /* [const] TB_RELAY__SCOPE_* of the ICE and public addresses */
+    tb_relay__nat nat;          /* [const] relay.public_addresses (nat.c) */
 };
 
 /* Runs fn(data) on the worker's thread; destroy(data) afterwards. Any thread. */

@@ -117,9 +117,16 @@ tb_relay *tb_relay_create(const tb_config_relay *cfg, char *err, size_t errlen)
     tb_relay *r = g_new0(tb_relay, 1);
     r->cfg = cfg;
     r->own_scopes = tb_relay__addr_scopes(cfg->ice_addresses, cfg->n_ice_addresses);
+    if (tb_relay__nat_init(&r->nat, cfg, err, errlen) != TB_OK) {
+        g_free(r);
+        return NULL;
+    }
+    /* Clients reach a relay behind NAT from the public address's side. */
+    r->own_scopes |= tb_relay__addr_scopes(r->nat.pub, r->nat.n);
     r->main_ctx = g_main_context_ref(g_main_context_default());
     r->cert = tb_relay_dtls_cert_create(err, errlen);
     if (!r->cert) {
+        tb_relay__nat_clear(&r->nat);
         g_main_context_unref(r->main_ctx);
         g_free(r);
         return NULL;
@@ -187,6 +194,7 @@ void tb_relay_destroy(tb_relay *r)
     g_ptr_array_unref(r->pcs);
     tb_relay_dtls_cert_unref(r->cert);
     g_free(r->fingerprint);
+    tb_relay__nat_clear(&r->nat);
     g_main_context_unref(r->main_ctx);
     g_free(r);
 }

@@ -20,15 +20,35 @@
 
 #define EARLY_DTLS_MAX 8
 
+/* Our candidates go to the client: UDP, and ICE-TCP passive ones (RFC 6544 §4.5: the
+ * relay listens, the client connects; browsers gather only active TCP candidates). An
+ * active one of ours would be a connection from the relay to the client, which no client
+ * behind a firewall accepts. Behind a 1:1 NAT the address is the public one (nat.c). */
 static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
 {
     tb_relay_pc *pc = data;
-    if (cand->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    if (cand->transport != NICE_CANDIDATE_TRANSPORT_UDP &&
+        cand->transport != NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE)
         return;
-    gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
+    NiceCandidate *c = cand;
+    char ip[NICE_ADDRESS_STRING_LEN];
+    nice_address_to_string(&cand->addr, ip);
+    const char *pub = tb_relay__nat_public(&pc->room->relay->nat, ip);
+    if (pub) {
+        c = nice_candidate_copy(cand);
+        guint port = nice_address_get_port(&cand->addr);
+        if (!nice_address_set_from_string(&c->addr, pub)) {
+            nice_candidate_free(c);
+            return;
+        }
+        nice_address_set_port(&c->addr, port);
+    }
+    gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, c);
     if (sdp && g_str_has_prefix(sdp, "a="))
         tb_relay__pc_post_candidate(pc, sdp + 2, "0");
     g_free(sdp);
+    if (c != cand)
+        nice_candidate_free(c);
 }
 
 static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
@@ -339,6 +359,17 @@ static void rx_attach(tb_relay_pc *pc)
 {
     if (!pc->agent || !pc->worker->rxpoll)
         return;
+    /* A TCP path (ICE-TCP, RFC 4571 framing) stays with libnice's own source: the epoll
+     * set reads datagram sockets. */
+    NiceCandidate *local = NULL, *remote = NULL;
+    if (!nice_agent_get_selected_pair(pc->agent, pc->stream_id, 1, &local, &remote) || !local ||
+        local->transport != NICE_CANDIDATE_TRANSPORT_UDP) {
+        if (pc->rxreg) {
+            rx_detach(pc);
+            nice_agent_attach_recv(pc->agent, pc->stream_id, 1, pc->worker->ctx, on_recv, pc);
+        }
+        return;
+    }
     GSocket *s = nice_agent_get_selected_socket(pc->agent, pc->stream_id, 1);
     if (!s)
         return;
@@ -401,7 +432,8 @@ void tb_relay__transport_start(tb_relay_pc *pc)
                             NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS |
                                 (lite ? NICE_AGENT_OPTION_LITE_MODE : 0));
     g_object_set(pc->agent, "controlling-mode", !lite && pc->role == TB_RELAY_PC_SUBSCRIBE,
-                 "ice-tcp", FALSE, "upnp", FALSE, "stun-pacing-timer", 5u, NULL);
+                 "ice-udp", TRUE, "ice-tcp", (gboolean)cfg->ice_tcp, "upnp", FALSE,
+                 "stun-pacing-timer", 5u, NULL);
     for (int i = 0; i < cfg->n_ice_addresses; i++) {
         NiceAddress a;
         nice_address_init(&a);
@@ -496,8 +528,9 @@ void tb_relay__transport_add_candidate(tb_relay_pc *pc, const char *candidate)
         nice_agent_peer_candidate_gathering_done(pc->agent, pc->stream_id);
         return;
     }
-    /* Only UDP; TCP candidates (RFC 6544) are ignored like mDNS names we cannot resolve. */
-    if (strstr(candidate, " tcp ") || strstr(candidate, " TCP "))
+    /* TCP candidates (RFC 6544) only when we listen for them; a browser's are active. */
+    if (!pc->room->relay->cfg->ice_tcp &&
+        (strstr(candidate, " tcp ") || strstr(candidate, " TCP ")))
         return;
     gchar *line = g_strdup_printf("a=%s", candidate);
     NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(pc->agent, pc->stream_id, line);

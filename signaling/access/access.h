@@ -15,6 +15,7 @@
 #include "common/tb_config.h"
 
 #include <glib.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -167,6 +168,14 @@ char *tb_sig_base_url(const tb_config *cfg, int port, bool tls);
 char *tb_sig_join_link(const char *base, const char *room, const char *token);
 /* "BASE/studio/#token=TOKEN": signs staff in to /studio (a moderator's token). */
 char *tb_sig_studio_link(const char *base, const char *token);
+
+/* ---- turn.c: TURN credentials (coturn's use-auth-secret REST form) ---- */
+
+/* base64(HMAC-SHA1(secret, username)): the password coturn expects for username. */
+char *tb_sig_turn_password(const char *secret, const char *username);
+/* The join reply's ice_servers: one entry with [turn] urls and a credential for identity
+ * valid until now_s + ttl; an empty array without urls or secret. (transfer full) */
+json_t *tb_sig_turn_ice_servers(const tb_config_turn *t, const char *identity, int64_t now_s);
 
 /* ---- origin.c: is a request meant for this server? (Host and Origin headers) ---- */
 

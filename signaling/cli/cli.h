@@ -12,5 +12,7 @@ int tb_sig_cli_sessions(const char *default_config, int argc, char **argv);
 int tb_sig_cli_export(const char *default_config, int argc, char **argv);
 /* recordings.c: `telebridge recordings list|show|compose|publish|unpublish|delete`. */
 int tb_sig_cli_recordings(const char *default_config, int argc, char **argv);
+/* turn.c: `telebridge turn-config`. */
+int tb_sig_cli_turn_config(const char *default_config, int argc, char **argv);
 
 #endif

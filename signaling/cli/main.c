@@ -196,6 +196,7 @@ static void usage(FILE *f)
                "  sessions  list meetings (sessions) in the catalog\n"
                "  export    a meeting's register, speaking log, audit log or chat (CSV, JSON)\n"
                "  recordings  recorded sessions: list, show, compose, publish, unpublish, delete\n"
+               "  turn-config  the coturn configuration that matches [turn]\n"
                "  help      show this help\n\n"
                "Run 'telebridge <command> --help' for a command's options.\n");
 }
@@ -216,6 +217,10 @@ int main(int argc, char **argv)
                                                 : !strcmp(cmd, "sessions") ? tb_sig_cli_sessions
                                                                            : tb_sig_cli_export;
         return fn(config, argc - 1, argv + 1);
+    }
+    if (!strcmp(cmd, "turn-config")) {
+        g_autofree char *config = default_config();
+        return tb_sig_cli_turn_config(config, argc - 1, argv + 1);
     }
     if (!strcmp(cmd, "recordings")) {
         g_autofree char *config = default_config();

@@ -71,10 +71,13 @@ void tb_sig_participant_text_clear(tb_sig_participant *p)
 char *tb_sig_room_snapshot_text(tb_sig_participant *p, const char *type)
 {
     tb_sig_room *room = p->room;
+    /* TURN credentials, fresh on every join and rejoin, for the token's identity. */
+    json_t *ice = tb_sig_turn_ice_servers(&room->hub->cfg->turn, p->identity ? p->identity : p->id,
+                                          g_get_real_time() / G_USEC_PER_SEC);
     json_t *d =
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:[], s:o, s:o}", "participant_id", p->id, "room",
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:o}", "participant_id", p->id, "room",
                   room->name, "name", p->name, "role", tb_sig_role_name(p->role), "perms",
-                  tb_sig_perms_json(p->perms), "waiting", false, "ice_servers", "room_state",
+                  tb_sig_perms_json(p->perms), "waiting", false, "ice_servers", ice, "room_state",
                   tb_sig_room_state_json(room), "chat", tb_sig_chat_history(room));
     if (!d)
         return NULL;

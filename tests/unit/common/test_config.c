@@ -107,6 +107,10 @@ static void test_bad(void)
         {"[room:x]\nwaiting_room = maybe\n", NULL, "waiting_room"},
         {"", "room:x.floor_seconds=1", "floor_seconds"},
         {"[server]\ntls_cert = a.pem\n", NULL, "tls_key"},
+        {"[turn]\nurls = stun:x\nsecret = 0123456789abcdef\n", NULL, "urls"},
+        {"[turn]\nurls = turn:x:3478\n", NULL, "secret"}, /* no secret */
+        {"[turn]\nurls = turn:x\nsecret = short\n", NULL, "secret"},
+        {"[turn]\nttl = 5\n", NULL, "ttl"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         tb_config c;

@@ -504,7 +504,8 @@ static void test_candidate_addresses(fx *f, gconstpointer data)
  * answer is taken. */
 static void test_big_room_subscribe(fx *f, gconstpointer data)
 {
-    g_assert_cmpint(f->cfg.relay.max_mlines, ==, 50 * 3 + 16);
+    /* max_participants x [limits] tracks_per_participant, and a margin */
+    g_assert_cmpint(f->cfg.relay.max_mlines, ==, 50 * 4 + 16);
     GPtrArray *pubs = g_ptr_array_new(),
               *all = g_ptr_array_new_with_free_func((GDestroyNotify)tb_relay_track_unref);
     for (int i = 0; i < 49; i++) {
@@ -541,19 +542,19 @@ static void test_mline_limit(void)
                                         "[room:hall]\nmax_participants = 200\n",
                                         NULL, err, sizeof err),
                     ==, TB_OK);
-    g_assert_cmpint(cfg.relay.max_mlines, ==, 200 * 3 + 16);
+    g_assert_cmpint(cfg.relay.max_mlines, ==, 200 * 4 + 16);
     tb_config_clear(&cfg);
     tb_config_init_defaults(&cfg);
-    g_assert_cmpint(cfg.relay.max_mlines, ==, 50 * 3 + 16);
+    g_assert_cmpint(cfg.relay.max_mlines, ==, 50 * 4 + 16);
     tb_config_clear(&cfg);
 
     fx f = {0};
     f.relay = relay_with(&cfg, "[relay]\nworkers = 1\n[rooms]\nmax_participants = 2\n");
-    g_assert_cmpint(cfg.relay.max_mlines, ==, 22);
+    g_assert_cmpint(cfg.relay.max_mlines, ==, 2 * 4 + 16);
     f.room = tb_relay_room_create(f.relay, "small");
     GPtrArray *pubs = g_ptr_array_new(),
               *all = g_ptr_array_new_with_free_func((GDestroyNotify)tb_relay_track_unref);
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < 13; i++) { /* 26 tracks: more than the cap */
         g_autofree char *owner = g_strdup_printf("p%02d", i);
         GPtrArray *added;
         g_ptr_array_add(pubs, publish(&f, owner, &added));
@@ -565,7 +566,7 @@ static void test_mline_limit(void)
     g_assert_true(tb_relay_pc_subscribe_set(sub, all));
     int rev;
     g_autofree char *offer = tb_relay_pc_subscribe_offer(sub, &rev);
-    g_assert_cmpint(offer_mlines(offer), ==, 22);
+    g_assert_cmpint(offer_mlines(offer), ==, 24);
     g_autofree char *answer = client_answer(offer, NULL);
     g_assert_cmpint(tb_relay_pc_subscribe_answer(sub, rev, answer, err, sizeof err), ==, TB_OK);
     tb_relay_pc_close(sub);
