@@ -14,5 +14,7 @@ int tb_sig_cli_export(const char *default_config, int argc, char **argv);
 int tb_sig_cli_recordings(const char *default_config, int argc, char **argv);
 /* turn.c: `telebridge turn-config`. */
 int tb_sig_cli_turn_config(const char *default_config, int argc, char **argv);
+/* doctor.c: `telebridge doctor`. */
+int tb_sig_cli_doctor(const char *default_config, int argc, char **argv);
 
 #endif

@@ -197,6 +197,7 @@ static void usage(FILE *f)
                "  export    a meeting's register, speaking log, audit log or chat (CSV, JSON)\n"
                "  recordings  recorded sessions: list, show, compose, publish, unpublish, delete\n"
                "  turn-config  the coturn configuration that matches [turn]\n"
+               "  doctor    check ports, addresses, TURN and the certificate\n"
                "  help      show this help\n\n"
                "Run 'telebridge <command> --help' for a command's options.\n");
 }
@@ -218,9 +219,10 @@ int main(int argc, char **argv)
                                                                            : tb_sig_cli_export;
         return fn(config, argc - 1, argv + 1);
     }
-    if (!strcmp(cmd, "turn-config")) {
+    if (!strcmp(cmd, "turn-config") || !strcmp(cmd, "doctor")) {
         g_autofree char *config = default_config();
-        return tb_sig_cli_turn_config(config, argc - 1, argv + 1);
+        return (!strcmp(cmd, "doctor") ? tb_sig_cli_doctor
+                                       : tb_sig_cli_turn_config)(config, argc - 1, argv + 1);
     }
     if (!strcmp(cmd, "recordings")) {
         g_autofree char *config = default_config();
