@@ -54,7 +54,7 @@ if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
     echo "run-system: WARNING: tests/e2e/node_modules missing: run scripts/install-deps.sh --test"
 fi
 
-ALL="bad_input access studio hostile tls bad_input_media nack room reconnect interop bench_smoke bench_fullroom moderation hearing waiting screen site tls_browser recording_control roster recording recording_crash recording_align recording_archive vanish restart"
+ALL="bad_input access studio hostile tls bad_input_media nack room reconnect interop bench_smoke bench_fullroom moderation hearing waiting screen site tls_browser recording_control roster recording recording_crash recording_align recording_archive vanish restart network turn doctor"
 [ $# -eq 0 ] && set -- $ALL
 
 passed=0
@@ -72,6 +72,9 @@ for t in "$@"; do
         recording | recording_crash | recording_align | recording_archive) file="$here/tests/e2e/$t.test.js" ;;
         recording_control) file="$here/tests/integration/recording.py" ;;
         roster) file="$here/tests/integration/roster.py" ;;
+        turn) file="$here/tests/integration/turn.py" ;;
+        doctor) file="$here/tests/integration/doctor.py" ;;
+        network) file="$here/tests/e2e/network.test.js" ;;
         *) file="$t" ;;
     esac
     name=$(basename "$file")

@@ -1,8 +1,8 @@
 /* turn.c — `telebridge turn-config`: the turnserver.conf lines of a coturn that matches
  * this server's [turn] section, so that the two never disagree about the secret, the
- * realm or the ports. The relay's own private addresses are the only private peers
- * coturn may relay to: every other private, loopback and link-local range is denied, so
- * nobody with a credential can use the TURN server to reach the host's or the office's
+ * realm or the ports. The relay's own addresses (its public ones behind a 1:1 NAT) are
+ * the only private peers coturn may relay to: every other private, loopback and link-local range is
+ * denied, so nobody with a credential can use the TURN server to reach the host's or the office's
  * internal network (an "open relay" into it). */
 #include "signaling/cli/cli.h"
 #include "common/tb_config.h"
@@ -90,8 +90,19 @@ static void print_config(const tb_config *cfg)
     printf("# Never a relay into private, loopback or reserved networks...\n");
     for (size_t i = 0; i < G_N_ELEMENTS(denied); i++)
         printf("denied-peer-ip=%s\n", denied[i]);
-    printf("# ...but to the media relay itself (its ICE addresses).\n");
-    for (int i = 0; i < cfg->relay.n_ice_addresses; i++)
+    /* Behind a 1:1 NAT clients (and so coturn) reach the relay at its public addresses:
+     * those are allowed, and the private ones, which nobody needs then, stay denied. */
+    g_auto(GStrv) maps = g_strsplit_set(cfg->relay.public_addresses, ", ", -1);
+    int n_public = 0;
+    for (int i = 0; maps[i]; i++)
+        n_public += *maps[i] != '\0';
+    printf("# ...but to the media relay itself (its %s addresses).\n", n_public ? "public" : "ICE");
+    for (int i = 0; n_public && maps[i]; i++) {
+        const char *eq = strchr(maps[i], '=');
+        if (*maps[i])
+            printf("allowed-peer-ip=%s\n", eq ? eq + 1 : maps[i]);
+    }
+    for (int i = 0; !n_public && i < cfg->relay.n_ice_addresses; i++)
         printf("allowed-peer-ip=%s\n", cfg->relay.ice_addresses[i]);
 }
 

@@ -24,11 +24,12 @@ const launched = new Set();
 
 // Returns { name, browser, context, page, userDataDir, pid, console: [lines], close() }.
 // `console` collects the page's console messages and page errors, for failure reports.
+// `executablePath` replaces CHROMIUM, e.g. with a wrapper that runs it in a network namespace.
 async function launchBrowser(name = 'browser', { viewport = { width: 1280, height: 720 },
-                                                extraArgs = [] } = {}) {
+                                                extraArgs = [], executablePath = CHROMIUM } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), `tb-chromium-${name}-`));
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     ignoreDefaultArgs: true,
     args: [...FLAGS, `--user-data-dir=${userDataDir}`, ...extraArgs],
     timeout: 60000,

@@ -49,10 +49,17 @@ process.on('exit', () => {
 
 class Daemon {
   // name: used for the log file; port: fixed port or undefined to pick one;
-  // anonymous: every room takes anonymous speakers (ANONYMOUS).
-  constructor(name, { port, extraArgs = [], anonymous = false, secret = TEST_SECRET } = {}) {
+  // anonymous: every room takes anonymous speakers (ANONYMOUS); listen: the address it
+  // listens on (127.0.0.1); host: the address in url/wsUrl (listen); prefix: a command the
+  // daemon is run under, e.g. ['ip', 'netns', 'exec', NS] (it must exec the daemon, so that
+  // the PID we signal is the daemon's).
+  constructor(name, { port, extraArgs = [], anonymous = false, secret = TEST_SECRET,
+                      listen = '127.0.0.1', host, prefix = [] } = {}) {
     this.name = name;
     this.port = port;
+    this.listen = listen;
+    this.host = host || listen;
+    this.prefix = prefix;
     this.extraArgs = [...(anonymous ? ANONYMOUS : []), ...extraArgs];
     this.secret = secret;
     this.bin = daemonBinary();
@@ -65,12 +72,12 @@ class Daemon {
     this.proc = null;
   }
 
-  get url() { return `http://127.0.0.1:${this.port}`; }
-  get wsUrl() { return `ws://127.0.0.1:${this.port}/ws`; }
+  get url() { return `http://${this.host}:${this.port}`; }
+  get wsUrl() { return `ws://${this.host}:${this.port}/ws`; }
 
   args() {
     const a = ['serve', '--config', path.join(REPO, 'configs', 'telebridge.ini'),
-               '--port', String(this.port), '--listen', '127.0.0.1',
+               '--port', String(this.port), '--listen', this.listen,
                '-o', `server.var_dir=${this.varDir}`,
                '-o', `server.web_root=${path.join(REPO, 'web')}`];
     if (process.env.TB_LOG_LEVEL) a.push('-o', `server.log_level=${process.env.TB_LOG_LEVEL}`);
@@ -94,10 +101,11 @@ class Daemon {
     this.runs++;
     this.output = '';
     const args = this.args();
-    const header = `\n===== run ${this.runs}: ${this.bin} ${args.join(' ')}\n`;
+    const header = `\n===== run ${this.runs}: ${[...this.prefix, this.bin].join(' ')} ${args.join(' ')}\n`;
     fs.appendFileSync(this.logFile, header);
     log(`${this.name}: starting daemon on port ${this.port}`);
-    const proc = spawn(this.bin, args, { cwd: REPO, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...pre] = [...this.prefix, this.bin];
+    const proc = spawn(cmd, [...pre, ...args], { cwd: REPO, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     alive.add(this);
     const exited = new Promise((resolve) => proc.once('exit', (code, signal) => {
