@@ -185,8 +185,9 @@ async function twoBrowsersCase(key, t, d, room, check) {
 test('no UDP from the client: media over ICE-TCP to the relay (host tcp)',
      { timeout: 180000 * SLOW }, async () => {
   topo.dropAllUdp('cli');
+  // Its own port: a free one here may be the first daemon's in the server namespace.
   const plain = daemonIn(topo, 'srv', 'network-noturn', {
-    listen: SRV, extraArgs: ['-o', `relay.ice_addresses=${SRV}`],
+    listen: SRV, port: daemon.port + 1, extraArgs: ['-o', `relay.ice_addresses=${SRV}`],
   });
   await plain.start();
   try {
