@@ -311,6 +311,15 @@ static int64_t get_int(reader *r, json_t *o, const char *key, bool nullable)
     return 0;
 }
 
+/* A segment number (0..TB_REC_MAX_SEGMENT), checked before it is narrowed to an int. */
+static int get_segment(reader *r, json_t *o, const char *key)
+{
+    int64_t v = get_int(r, o, key, false);
+    if (r->ok && (v < 0 || v > TB_REC_MAX_SEGMENT))
+        bad(r, key, "a segment number");
+    return r->ok ? (int)v : 0;
+}
+
 static int get_state(reader *r, json_t *o, const char *const *names, size_t n)
 {
     const char *s = json_string_value(json_object_get(o, "state"));
@@ -333,7 +342,7 @@ static tb_rec_track *parse_track(reader *r, json_t *o)
     t->codec = get_str(r, o, "codec", false);
     t->clock_rate = (int)get_int(r, o, "clock_rate", false);
     t->file = get_str(r, o, "file", false);
-    t->segment = (int)get_int(r, o, "segment", false);
+    t->segment = get_segment(r, o, "segment");
     t->state = (tb_rec_track_state)get_state(r, o, track_states, G_N_ELEMENTS(track_states));
     t->ssrc = (uint32_t)get_int(r, o, "ssrc", true);
     t->start_us = get_int(r, o, "start_us", true);
@@ -366,15 +375,13 @@ static bool parse_lists(reader *r, json_t *root, tb_rec_manifest *m)
         tb_rec_segment *s = g_new0(tb_rec_segment, 1);
         g_ptr_array_add(m->segments, s);
         r->where = "segments[]";
-        s->index = (int)get_int(r, v, "index", false);
+        s->index = get_segment(r, v, "index");
         s->started_us = get_int(r, v, "started_us", false);
         s->ended_us = get_int(r, v, "ended_us", true);
         s->state =
             (tb_rec_segment_state)get_state(r, v, segment_states, G_N_ELEMENTS(segment_states));
         s->reason = get_str(r, v, "reason", true);
         s->meeting = get_str(r, v, "meeting", true);
-        if (r->ok && (s->index < 0 || s->index > TB_REC_MAX_SEGMENT))
-            bad(r, "index", "a segment number");
     }
     json_array_foreach(parts, i, v)
     {

@@ -81,6 +81,20 @@ static void test_refused(void)
         "{\"version\": 1, \"session\": \"s0123456789abcdef\", \"room\": \"r\", \"created_us\": 1,"
         " \"segments\": [{\"index\": 0, \"started_us\": 1, \"state\": \"dancing\"}],"
         " \"participants\": [], \"tracks\": []}",
+        /* a track of segment -1 (which lookups take for "any segment"; found by
+         * fuzz_manifest), and segment numbers that an int cannot hold */
+        "{\"version\": 1, \"session\": \"s0123456789abcdef\", \"room\": \"r\", \"created_us\": 1,"
+        " \"segments\": [], \"participants\": [], \"tracks\": [{\"id\": \"t\", \"participant_id\":"
+        " \"p\", \"name\": \"n\", \"kind\": \"video\", \"label\": \"camera\", \"codec\": \"VP8\","
+        " \"clock_rate\": 90000, \"file\": \"x.webm\", \"segment\": -1, \"state\": \"done\"}]}",
+        "{\"version\": 1, \"session\": \"s0123456789abcdef\", \"room\": \"r\", \"created_us\": 1,"
+        " \"segments\": [], \"participants\": [], \"tracks\": [{\"id\": \"t\", \"participant_id\":"
+        " \"p\", \"name\": \"n\", \"kind\": \"video\", \"label\": \"camera\", \"codec\": \"VP8\","
+        " \"clock_rate\": 90000, \"file\": \"x.webm\", \"segment\": 4294967296, \"state\": "
+        "\"done\"}]}",
+        "{\"version\": 1, \"session\": \"s0123456789abcdef\", \"room\": \"r\", \"created_us\": 1,"
+        " \"segments\": [{\"index\": 4294967296, \"started_us\": 1, \"state\": \"done\"}],"
+        " \"participants\": [], \"tracks\": []}",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         char err[256] = "";
