@@ -28,6 +28,12 @@ if [ -n "$missing" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+    # coturn is only for the tests, which start their own in their own namespaces: the
+    # system service Debian's package may start (on every address) is not wanted.
+    case " $missing " in
+    *" coturn "*) command -v systemctl >/dev/null 2>&1 &&
+        $SUDO systemctl disable --now coturn >/dev/null 2>&1 || true ;;
+    esac
 fi
 
 if [ "${1:-}" = "--test" ] && [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
