@@ -14,7 +14,7 @@ python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-p
 gir1.2-nice-0.1 python3-websocket iproute2 util-linux"
 # Only the tests need a browser and Node.js.
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS chromium nftables coturn clang-format"
+    PKGS="$PKGS chromium nftables coturn openssl clang-format"
     command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 fi
 
