@@ -54,7 +54,7 @@ if [ ! -d "$here/tests/e2e/node_modules/playwright-core" ]; then
     echo "run-system: WARNING: tests/e2e/node_modules missing: run scripts/install-deps.sh --test"
 fi
 
-ALL="bad_input access studio hostile tls bad_input_media nack room reconnect interop bench_smoke bench_fullroom moderation hearing waiting screen site tls_browser recording_control roster recording recording_crash recording_align recording_archive vanish restart network turn doctor"
+ALL="bad_input access studio hostile tls bad_input_media nack room reconnect interop bench_smoke bench_fullroom moderation hearing waiting screen site tls_browser recording_control roster recording recording_crash recording_align recording_archive vanish restart network turn doctor english"
 [ $# -eq 0 ] && set -- $ALL
 
 passed=0
@@ -67,7 +67,7 @@ for t in "$@"; do
         bad_input | access | studio | hostile | tls) file="$here/tests/integration/$t.py" ;;
         bench_smoke) file="$here/tests/bench/smoke.sh" ;;
         bench_fullroom) file="$here/tests/bench/fullroom.sh" ;;
-        room | reconnect | interop | bad_input_media | nack | vanish | restart) file="$here/tests/e2e/$t.test.js" ;;
+        room | reconnect | interop | bad_input_media | nack | vanish | restart | english) file="$here/tests/e2e/$t.test.js" ;;
         moderation | hearing | waiting | screen | site | tls_browser) file="$here/tests/e2e/${t%_browser}.test.js" ;;
         recording | recording_crash | recording_align | recording_archive) file="$here/tests/e2e/$t.test.js" ;;
         recording_control) file="$here/tests/integration/recording.py" ;;
