@@ -15,67 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Options every subcommand here shares: the config file and -o overrides. */
-typedef struct common_opts {
-    const char *default_config;
-    char *config;
-    char **overrides;
-} common_opts;
-
-static void add_common(GOptionContext *oc, common_opts *o)
-{
-    GOptionEntry entries[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
-         "Configuration file (default configs/telebridge.ini)", "FILE"},
-        {"set", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &o->overrides,
-         "Override a config key, e.g. -o server.var_dir=/srv/tb (repeatable)", "SECTION.KEY=VALUE"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
-    };
-    GOptionGroup *g = g_option_group_new(
-        "config", "Configuration options:", "Show the configuration options", NULL, NULL);
-    g_option_group_add_entries(g, entries);
-    g_option_context_add_group(oc, g);
-}
-
-static int load_config(const char *cmd, common_opts *o, tb_config *cfg)
-{
-    const char *path = o->config ? o->config : o->default_config;
-    char err[512];
-    if (tb_config_load(cfg, path, (const char *const *)o->overrides, err, sizeof err)) {
-        fprintf(stderr, "telebridge %s: %s\n", cmd, err);
-        return 1;
-    }
-    tb_log_set_level(TB_LOG_LEVEL_WARN);
-    return 0;
-}
-
-static void clear_common(common_opts *o)
-{
-    g_free(o->config);
-    g_strfreev(o->overrides);
-}
-
-/* Arguments are taken as UTF-8 whatever the locale (g_option_context_parse_strv), so a
- * Cyrillic --name works from a C-locale shell or a script. */
-static bool parse(GOptionContext *oc, const char *cmd, int argc, char **argv)
-{
-    GError *gerr = NULL;
-    GStrv args = g_new0(char *, (gsize)argc + 1);
-    for (int i = 0; i < argc; i++)
-        args[i] = g_strdup(argv[i]);
-    bool ok = g_option_context_parse_strv(oc, &args, &gerr);
-    if (!ok) {
-        fprintf(stderr, "telebridge %s: %s (see --help)\n", cmd, gerr->message);
-        g_error_free(gerr);
-    } else if (args[0] && args[1]) {
-        fprintf(stderr, "telebridge %s: unexpected argument '%s' (see --help)\n", cmd, args[1]);
-        ok = false;
-    }
-    g_strfreev(args);
-    g_option_context_free(oc);
-    return ok;
-}
-
 /* "90", "90s", "30m", "24h", "7d" → seconds; -1 if bad. */
 static int64_t parse_duration(const char *s)
 {
@@ -179,7 +118,7 @@ static int token_run(const tb_config *cfg, tb_sig_claims *c, int64_t life, const
 
 int tb_sig_cli_token(const char *default_config, int argc, char **argv)
 {
-    common_opts co = {default_config, NULL, NULL};
+    tb_sig_cli_opts co = {default_config, NULL, NULL};
     g_autofree char *room = NULL, *role = NULL, *name = NULL, *identity = NULL, *ttl = NULL;
     g_autofree char *perms = NULL, *url = NULL;
     gboolean token_only = FALSE, studio = FALSE;
@@ -214,13 +153,13 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
             "Example: telebridge token --room hearing-12 --role speaker --name \"Anna Petrova\" "
             "--ttl 24h");
     g_option_context_add_main_entries(oc, entries, NULL);
-    add_common(oc, &co);
+    tb_sig_cli_add_common(oc, &co);
     tb_config cfg;
     memset(&cfg, 0, sizeof cfg);
     tb_sig_claims c = {0};
     int64_t life = 0;
     int rc = 2;
-    bool parsed = parse(oc, "token", argc, argv);
+    bool parsed = tb_sig_cli_parse(oc, "token", argc, argv);
     if (parsed && studio) {
         if (!room)
             room = g_strdup("studio");
@@ -243,7 +182,7 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
                 "most a year)\n",
                 ttl);
     } else if ((c.perms = tb_sig_role_perms(c.role)), perms && !apply_perms(perms, &c.perms)) {
-    } else if (load_config("token", &co, &cfg)) {
+    } else if (tb_sig_cli_load_config("token", &co, &cfg)) {
         rc = 1;
     } else {
         c.room = room;
@@ -252,7 +191,7 @@ int tb_sig_cli_token(const char *default_config, int argc, char **argv)
         rc = token_run(&cfg, &c, life, url, token_only, studio);
     }
     tb_config_clear(&cfg);
-    clear_common(&co);
+    tb_sig_cli_clear_common(&co);
     return rc;
 }
 
@@ -297,7 +236,7 @@ static tb_rec_catalog *open_catalog(const char *cmd, const tb_config *cfg)
 
 int tb_sig_cli_sessions(const char *default_config, int argc, char **argv)
 {
-    common_opts co = {default_config, NULL, NULL};
+    tb_sig_cli_opts co = {default_config, NULL, NULL};
     g_autofree char *room = NULL;
     GOptionEntry entries[] = {
         {"room", 'r', 0, G_OPTION_ARG_STRING, &room, "Only the meetings of this room", "ROOM"},
@@ -307,14 +246,14 @@ int tb_sig_cli_sessions(const char *default_config, int argc, char **argv)
     g_option_context_set_summary(oc, "Lists the latest 500 sessions, newest first: id, room, "
                                      "start, end, state.");
     g_option_context_add_main_entries(oc, entries, NULL);
-    add_common(oc, &co);
+    tb_sig_cli_add_common(oc, &co);
     tb_config cfg;
     memset(&cfg, 0, sizeof cfg);
     int rc = 2;
-    if (!parse(oc, "sessions", argc, argv))
+    if (!tb_sig_cli_parse(oc, "sessions", argc, argv))
         goto out;
     rc = 1;
-    if (load_config("sessions", &co, &cfg))
+    if (tb_sig_cli_load_config("sessions", &co, &cfg))
         goto out;
     tb_rec_catalog *cat = open_catalog("sessions", &cfg);
     if (!cat)
@@ -325,13 +264,13 @@ int tb_sig_cli_sessions(const char *default_config, int argc, char **argv)
     tb_rec_catalog_close(cat);
 out:
     tb_config_clear(&cfg);
-    clear_common(&co);
+    tb_sig_cli_clear_common(&co);
     return rc;
 }
 
 int tb_sig_cli_export(const char *default_config, int argc, char **argv)
 {
-    common_opts co = {default_config, NULL, NULL};
+    tb_sig_cli_opts co = {default_config, NULL, NULL};
     g_autofree char *room = NULL, *session = NULL, *what = NULL, *format = NULL, *output = NULL;
     char *text = NULL;
     GOptionEntry entries[] = {
@@ -351,18 +290,18 @@ int tb_sig_cli_export(const char *default_config, int argc, char **argv)
             "or JSON.\n\nExample: telebridge export --room hearing-12 --what speaking --format "
             "csv -O speaking.csv");
     g_option_context_add_main_entries(oc, entries, NULL);
-    add_common(oc, &co);
+    tb_sig_cli_add_common(oc, &co);
     tb_config cfg;
     memset(&cfg, 0, sizeof cfg);
     int rc = 2;
-    if (!parse(oc, "export", argc, argv))
+    if (!tb_sig_cli_parse(oc, "export", argc, argv))
         goto out;
     if (!room == !session) {
         fprintf(stderr, "telebridge export: give --session or --room (see --help)\n");
         goto out;
     }
     rc = 1;
-    if (load_config("export", &co, &cfg))
+    if (tb_sig_cli_load_config("export", &co, &cfg))
         goto out;
     tb_rec_catalog *cat = open_catalog("export", &cfg);
     if (!cat)
@@ -393,6 +332,6 @@ int tb_sig_cli_export(const char *default_config, int argc, char **argv)
 out:
     g_free(text);
     tb_config_clear(&cfg);
-    clear_common(&co);
+    tb_sig_cli_clear_common(&co);
     return rc;
 }

@@ -6,6 +6,25 @@
 #ifndef TB_SIG_CLI_H
 #define TB_SIG_CLI_H
 
+#include "common/tb_config.h"
+
+#include <glib.h>
+#include <stdbool.h>
+
+/* options.c: the options every subcommand shares, the config file and -o overrides. */
+typedef struct tb_sig_cli_opts {
+    const char *default_config; /* not owned: used without --config */
+    char *config;               /* owned: --config */
+    char **overrides;           /* owned: -o SECTION.KEY=VALUE */
+} tb_sig_cli_opts;
+void tb_sig_cli_add_common(GOptionContext *oc, tb_sig_cli_opts *o);
+/* Parses argv (as UTF-8, whatever the locale) and frees oc; false (said on stderr) on a
+ * bad option or an unexpected argument. */
+bool tb_sig_cli_parse(GOptionContext *oc, const char *cmd, int argc, char **argv);
+/* Loads the configuration o names; 1 (said on stderr) when it cannot. */
+int tb_sig_cli_load_config(const char *cmd, tb_sig_cli_opts *o, tb_config *cfg);
+void tb_sig_cli_clear_common(tb_sig_cli_opts *o);
+
 /* cli.c: `telebridge token`, `sessions`, `export`. */
 int tb_sig_cli_token(const char *default_config, int argc, char **argv);
 int tb_sig_cli_sessions(const char *default_config, int argc, char **argv);

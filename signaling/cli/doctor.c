@@ -434,42 +434,30 @@ static void check_certificate(tally *t, const tb_config *cfg)
 
 int tb_sig_cli_doctor(const char *default_config, int argc, char **argv)
 {
-    g_autofree char *config = NULL;
-    g_auto(GStrv) overrides = NULL;
-    GOptionEntry entries[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
-         "Configuration file (default configs/telebridge.ini)", "FILE"},
-        {"set", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &overrides, "Override a config key (repeatable)",
-         "SECTION.KEY=VALUE"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
-    };
+    tb_sig_cli_opts co = {default_config, NULL, NULL};
     GOptionContext *oc = g_option_context_new("- check what clients need from this server");
     g_option_context_set_summary(oc, "Checks the signaling port, the relay's addresses and public "
                                      "address, every TURN server (a real Allocate with the "
                                      "configured secret) and the TLS certificate.");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *gerr = NULL;
-    bool ok = g_option_context_parse(oc, &argc, &argv, &gerr);
-    g_option_context_free(oc);
-    if (!ok) {
-        fprintf(stderr, "telebridge doctor: %s (see --help)\n", gerr->message);
-        g_error_free(gerr);
-        return 2;
-    }
+    tb_sig_cli_add_common(oc, &co);
     tb_config cfg;
-    char err[512];
-    const char *path = config ? config : default_config;
-    if (tb_config_load(&cfg, path, (const char *const *)overrides, err, sizeof err)) {
-        printf("  FAIL  %s\n", err);
-        return 1;
-    }
-    printf("telebridge doctor: %s\n", path);
+    memset(&cfg, 0, sizeof cfg);
+    int rc = 2;
+    if (!tb_sig_cli_parse(oc, "doctor", argc, argv))
+        goto out;
+    rc = 1;
+    if (tb_sig_cli_load_config("doctor", &co, &cfg))
+        goto out;
+    printf("telebridge doctor: %s\n", co.config ? co.config : co.default_config);
     tally t = {0};
     check_listen(&t, &cfg);
     check_relay(&t, &cfg);
     check_turn(&t, &cfg);
     check_certificate(&t, &cfg);
     printf("%d failed, %d warning(s)\n", t.failed, t.warned);
+    rc = t.failed ? 1 : 0;
+out:
     tb_config_clear(&cfg);
-    return t.failed ? 1 : 0;
+    tb_sig_cli_clear_common(&co);
+    return rc;
 }

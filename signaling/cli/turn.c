@@ -108,44 +108,30 @@ static void print_config(const tb_config *cfg)
 
 int tb_sig_cli_turn_config(const char *default_config, int argc, char **argv)
 {
-    g_autofree char *config = NULL;
-    g_auto(GStrv) overrides = NULL;
-    GOptionEntry entries[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
-         "Configuration file (default configs/telebridge.ini)", "FILE"},
-        {"set", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
-         "Override a config key, e.g. -o turn.secret=... (repeatable)", "SECTION.KEY=VALUE"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
-    };
+    tb_sig_cli_opts co = {default_config, NULL, NULL};
     GOptionContext *oc = g_option_context_new("- print the matching coturn configuration");
     g_option_context_set_summary(oc, "Prints turnserver.conf lines for the [turn] section: realm, "
                                      "the shared secret, ports, the peers coturn may relay to.");
-    g_option_context_add_main_entries(oc, entries, NULL);
-    GError *gerr = NULL;
-    bool ok = g_option_context_parse(oc, &argc, &argv, &gerr);
-    g_option_context_free(oc);
-    if (!ok) {
-        fprintf(stderr, "telebridge turn-config: %s (see --help)\n", gerr->message);
-        g_error_free(gerr);
-        return 2;
-    }
+    tb_sig_cli_add_common(oc, &co);
     tb_config cfg;
-    char err[512];
-    if (tb_config_load(&cfg, config ? config : default_config, (const char *const *)overrides, err,
-                       sizeof err)) {
-        fprintf(stderr, "telebridge turn-config: %s\n", err);
-        return 1;
-    }
-    int rc = 0;
+    memset(&cfg, 0, sizeof cfg);
+    int rc = 2;
+    if (!tb_sig_cli_parse(oc, "turn-config", argc, argv))
+        goto out;
+    rc = 1;
+    if (tb_sig_cli_load_config("turn-config", &co, &cfg))
+        goto out;
     if (!*cfg.turn.urls || !*cfg.turn.secret) {
         fprintf(stderr, "telebridge turn-config: set [turn] urls and secret first (for example\n"
                         "  urls = turn:turn.example.org:3478?transport=udp, "
                         "turns:turn.example.org:443?transport=tcp\n"
                         "  secret = the output of: openssl rand -hex 32)\n");
-        rc = 1;
-    } else {
-        print_config(&cfg);
+        goto out;
     }
+    print_config(&cfg);
+    rc = 0;
+out:
     tb_config_clear(&cfg);
+    tb_sig_cli_clear_common(&co);
     return rc;
 }
