@@ -13,7 +13,7 @@
 import { initLang, t, toggleLang, onLangChange, translateDom } from './i18n.js';
 import { Signaling, defaultSignalingUrl } from './signaling.js';
 import { Session } from './session.js';
-import { acquireMedia, startLevelMeter, stopStream } from './media.js';
+import { startLevelMeter, stopStream } from './media.js';
 import { renderIcons, LOGO } from './ui/icons.js';
 import { toast, showBanner, clearToasts } from './ui/notify.js';
 import { RoomView } from './ui/room.js';
@@ -31,6 +31,7 @@ import { createRequests } from './requests.js';
 import { installTestApi } from './testapi.js';
 import { createRoster } from './roster.js';
 import { createEventHandler } from './events.js';
+import { createReconnect } from './reconnect.js';
 import { attach as attachRecording, detach as detachRecording, recordingApi } from './ui/recording.js';
 
 const params = new URLSearchParams(location.search);
@@ -439,59 +440,19 @@ const toggleScreen = (opts) => publishing.toggleScreen(opts);
 
 // ---------------------------------------------------------------- reconnect
 
-function onSignalingClose(sig, { willRetry, final, code }) {
-  if (app.sig !== sig) return;
-  if (final) {
-    finalLeave(app.final || { 4001: 'left.removed', 4002: 'left.replaced', 4003: 'left.denied', 4004: 'left.ended', 4005: 'left.expired' }[code]);
-    return;
-  }
-  if ((app.state === 'joined' || app.state === 'waiting') && willRetry) {
-    setState('reconnecting');
-    if (app.session) { app.session.close(); app.session = null; }
-    app.screenTrack = null;
-    app.pendingEvents = [];
-    document.body.classList.add('stale');
-    roomView.setRemoteTracks(new Map());
-    updateBanner();
-    renderHeader();
-  }
-}
-
-async function rejoin(sig) {
-  if (app.sig !== sig || app.state !== 'reconnecting') return;
-  let data;
-  try {
-    data = await sig.request('join', joinFields(app.room, app.name));
-  } catch (err) {
-    if (err.code === 'disconnected' || err.code === 'timeout') return;   // next attempt follows
-    if (app.hall && !['banned', 'token_expired', 'token_signature', 'token_malformed', 'token_alg', 'token_room'].includes(err.code)) {
-      // A hall keeps trying (the server may be coming back with its rooms).
-      setTimeout(() => { if (app.sig === sig && app.state === 'reconnecting') sig.restart(); }, 3000);
-      return;
-    }
-    // The server refuses us now (room full, banned…): stop trying.
-    const [key, p] = errorKeyFor(err);
-    toast(t(key, p), { kind: 'error' });
-    await leave();
-    return;
-  }
-  if (app.sig !== sig || app.state !== 'reconnecting') return;
-  document.body.classList.remove('stale');
-  if (data.waiting) {
-    enterWaiting(data);
-    updateBanner();
-    return;
-  }
-  if (!app.localStream && mayPublish(data.self || {})) {
-    app.localStream = (await acquireMedia(joinView.deviceIds())).stream;
-  }
-  enterRoom(data);
-  setState('joined');
-  updateBanner();
-  renderHeader();
-  toast(t('room.reconnected'), { kind: 'success', timeout: 3000 });
-  await startSession(sig, data);
-}
+const { onSignalingClose, rejoin } = createReconnect(app, {
+  finalLeave: (key) => finalLeave(key),
+  setState: (st) => setState(st),
+  clearRemote: () => roomView.setRemoteTracks(new Map()),
+  render: () => { updateBanner(); renderHeader(); },
+  joinFields: () => joinFields(app.room, app.name),
+  errorKeyFor: (err) => errorKeyFor(err),
+  leave: () => leave(),
+  enterWaiting: (data) => enterWaiting(data),
+  enterRoom: (data) => enterRoom(data),
+  deviceIds: () => joinView.deviceIds(),
+  startSession: (sig, data) => startSession(sig, data),
+});
 
 // ---------------------------------------------------------------- events
 
